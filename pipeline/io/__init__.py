@@ -1,0 +1,1 @@
+"""Reading and writing datasets: storage paths, manifests, atomic commit."""

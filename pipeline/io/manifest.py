@@ -1,0 +1,84 @@
+"""`_manifest.json`: written last into an output folder, so a folder without one is incomplete.
+
+A manifest records what was made (row/byte counts from the Parquet footers), from what (inputs) and
+how (stage config and package version). Its fingerprint lets a rerun with the same arguments skip
+a finished output, redo an incomplete one, and refuse to overwrite a different dataset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pyarrow.parquet as pq
+
+from pipeline import __version__
+from pipeline.io import storage
+
+MANIFEST = "_manifest.json"
+REJECTS = "_rejects"
+
+
+class OutputConflict(Exception):
+    """The output folder already holds a finished dataset made with other inputs or settings."""
+
+
+def fingerprint(stage: str, inputs: list[str], config: dict) -> str:
+    key = json.dumps({"stage": stage, "inputs": inputs, "config": config}, sort_keys=True, default=str)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def read_manifest(output: str) -> dict | None:
+    uri = storage.join(output, MANIFEST)
+    if not storage.exists(uri):
+        return None
+    return json.loads(storage.read_text(uri))
+
+
+def prepare_output(output: str, print_id: str, overwrite: bool = False) -> bool:
+    """Get `output` ready for a run. Returns False when it already holds this exact result."""
+    manifest = read_manifest(output)
+    if manifest is not None:
+        if manifest.get("fingerprint") == print_id:
+            return False
+        if not overwrite:
+            raise OutputConflict(
+                f"{output} already holds a dataset made by stage '{manifest.get('stage')}' with other "
+                "inputs or settings; choose another --output or pass --overwrite"
+            )
+    storage.remove_tree(output)  # an incomplete folder (no manifest) is redone from scratch
+    return True
+
+
+def parquet_stats(folder: str) -> dict:
+    """Rows, bytes and file count of a dataset folder, read from Parquet footers only."""
+    files = storage.list_parquet_files(folder)
+    rows = 0
+    size = 0
+    for uri in files:
+        fs, path = storage.filesystem(uri)
+        with fs.open_input_file(path) as handle:
+            rows += pq.ParquetFile(handle).metadata.num_rows
+            size += handle.size()
+    return {"rows": rows, "bytes": size, "files": len(files)}
+
+
+def write_manifest(output: str, stage: str, print_id: str, inputs: list[str], config: dict,
+                   extra: dict | None = None) -> dict:
+    """Count what the stage wrote and commit the output by writing its manifest."""
+    manifest = {
+        "stage": stage,
+        "fingerprint": print_id,
+        "package_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "inputs": inputs,
+        "config": config,
+        "output": parquet_stats(output),
+        **(extra or {}),
+    }
+    rejects_dir = storage.join(output, REJECTS)
+    if storage.exists(rejects_dir):
+        manifest["rejects"] = {**parquet_stats(rejects_dir), **manifest.get("rejects", {})}
+    storage.write_text_atomic(storage.join(output, MANIFEST), json.dumps(manifest, indent=2, default=str))
+    return manifest

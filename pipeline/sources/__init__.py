@@ -1,0 +1,1 @@
+"""Where raw inputs come from: GitHub-style repositories and Common Crawl pages."""
