@@ -1,0 +1,82 @@
+"""`corpus all` / `make corpus`: every stage in order, in one Spark session, then a summary and report.
+
+    files:  ingest-github -> filter -> dedup (file) -> repo-samples -> dedup (repo) -+
+    pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------+-> tokenize
+
+Each stage writes its own folder under --output; a rerun skips the stages that are already complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from pipeline.config import UsageError
+from pipeline.spark import get_spark
+
+
+def plan(args) -> list[tuple[str, str, list[str]]]:
+    """(label, job module, arguments) for each stage, wired output to input."""
+    out = args.output.rstrip("/")
+    common = (["--config", args.config] if args.config else []) + (["--overwrite"] if args.overwrite else [])
+    steps = [
+        ("ingest-github", "jobs.ingest_github", ["--input", *args.repos, "--output", f"{out}/files"]),
+        ("filter files", "jobs.filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
+        ("dedup files", "jobs.dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
+        ("repo-samples", "jobs.repo_samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
+        ("dedup samples", "jobs.dedup",
+         ["--input", f"{out}/samples", "--output", f"{out}/samples_dedup", "--level", "repo"]),
+    ]
+    token_inputs = [f"{out}/samples_dedup"]
+    if args.warcs:
+        steps += [
+            ("ingest-cc", "jobs.ingest_commoncrawl", ["--input", *args.warcs, "--output", f"{out}/pages"]),
+            ("recall", "jobs.recall",
+             ["--input", f"{out}/pages", "--output", f"{out}/pages_recalled", "--seeds", args.seeds]),
+            ("filter pages", "jobs.filter",
+             ["--input", f"{out}/pages_recalled", "--output", f"{out}/pages_filtered"]),
+            ("dedup pages", "jobs.dedup", ["--input", f"{out}/pages_filtered", "--output", f"{out}/pages_dedup"]),
+        ]
+        token_inputs.append(f"{out}/pages_dedup")
+    steps.append(("tokenize", "jobs.tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
+    return [(label, module, stage_args + common) for label, module, stage_args in steps]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="corpus all", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repos", nargs="+", required=True,
+                        help="repository folders, git repositories, archives, or files listing git URLs")
+    parser.add_argument("--warcs", nargs="*", default=[],
+                        help="WARC files or URIs (local, s3://, https://) or warc.paths listings")
+    parser.add_argument("--seeds", default="samples/recall_seeds.toml", help="recall seed domains (TOML)")
+    parser.add_argument("--output", default="out", help="folder (or s3:// prefix) for every stage's output")
+    parser.add_argument("--config", help="TOML file with one table per stage ([filter], [dedup], ...)")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs made with other settings")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for path in args.repos + [p for p in args.warcs if "://" not in p]:
+        if not os.path.exists(path):
+            raise UsageError(f"input not found: {path}")
+    spark = get_spark("corpus-all")
+    for label, module, stage_args in plan(args):
+        print(f"\n== {label}: corpus {module.split('.')[1].replace('_', '-')} {' '.join(stage_args)}", flush=True)
+        code = importlib.import_module(module).main(stage_args, spark=spark)
+        if code:
+            print(f"corpus all: stage '{label}' failed (exit {code}); fix it and rerun: finished stages are kept",
+                  file=sys.stderr)
+            return code
+    from pipeline.report import print_summary, write_report
+
+    print_summary(args.output)
+    print(f"\nreport: {write_report(args.output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""The run summary (`make corpus` prints it) and `corpus report OUT_DIR` -> one self-contained report.html.
+
+Everything is read from the stage folders under OUT_DIR: their manifests, plus a few columns of
+the datasets (language, size, cluster) for the charts. Charts are inline SVG: no network to view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import json
+import os
+
+from pipeline.io import manifest, storage
+from pipeline.stats import breakdown, format_table, open_dataset
+
+FILE_DATASETS = ("files_dedup", "files_filtered", "files")  # the most processed one describes the corpus
+
+
+def stage_folders(out: str) -> list[tuple[str, dict]]:
+    """(folder name, manifest) of every finished stage under `out`, in the order they ran."""
+    fs, root = storage.filesystem(out)
+    import pyarrow.fs as pafs
+
+    found = []
+    for entry in fs.get_file_info(pafs.FileSelector(root, allow_not_found=True)):
+        if entry.type == pafs.FileType.Directory:
+            name = os.path.basename(entry.path)
+            found_manifest = manifest.read_manifest(storage.join(out, name))
+            if found_manifest:
+                found.append((name, found_manifest))
+    return sorted(found, key=lambda item: item[1].get("created_at", ""))
+
+
+def funnel(out: str) -> list[dict]:
+    rows = []
+    for name, found in stage_folders(out):
+        rows.append({
+            "folder": name, "stage": found.get("stage"), "input_rows": found.get("input_rows"),
+            "rows": found.get("output", {}).get("rows", found.get("documents")),
+            "bytes": found.get("output", {}).get("bytes"),
+            "rejected": found.get("rejects", {}).get("rows", 0),
+            "reasons": found.get("rejects_by_reason", {}), "seconds": found.get("seconds"),
+            "config": found.get("config", {}), "manifest": found,
+        })
+    return rows
+
+
+def _first_existing(out: str, names) -> str | None:
+    for name in names:
+        path = storage.join(out, name)
+        if manifest.read_manifest(path):
+            return path
+    return None
+
+
+def print_summary(out: str) -> None:
+    print("\n== summary")
+    print(f"{'stage':<16} {'output':<16} {'rows in':>9} {'kept':>9} {'rejected':>9}  reasons")
+    for row in funnel(out):
+        reasons = ", ".join(f"{k} {v:,}" for k, v in list(row["reasons"].items())[:5])
+        rows_in = f"{row['input_rows']:,}" if row["input_rows"] is not None else "-"
+        kept = f"{row['rows']:,}" if row["rows"] is not None else "-"
+        print(f"{row['stage']:<16} {row['folder']:<16} {rows_in:>9} {kept:>9} {row['rejected']:>9,}  {reasons}")
+    files = _first_existing(out, FILE_DATASETS)
+    if files:
+        print(f"\nfiles by language ({files}):")
+        print(format_table(breakdown(files, "language"), "language"))
+    pages = _first_existing(out, ("pages_dedup", "pages_filtered", "pages_recalled", "pages"))
+    if pages:
+        print(f"\npages by natural language ({pages}):")
+        print(format_table(breakdown(pages, "nl_language"), "nl_language"))
+    tokens = manifest.read_manifest(storage.join(out, "tokens"))
+    if tokens and tokens.get("tokens_by_language"):
+        print("\ntokens by language:")
+        for language, count in sorted(tokens["tokens_by_language"].items(), key=lambda kv: -kv[1]):
+            print(f"{language:<28} {count:>14,}")
+        print(f"{'total':<28} {sum(tokens['tokens_by_language'].values()):>14,}")
+
+
+# ---- HTML report -------------------------------------------------------------------------------
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.find("<svg"):]
+
+
+def _bar_chart(labels: list[str], values: list[float], title: str, xlabel: str) -> str:
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(8, max(2.0, 0.28 * len(labels) + 1)))
+    axis.barh(labels[::-1], values[::-1], color="#3b6ea5")
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    return _svg(figure)
+
+
+def _histogram(values: list[float], title: str, xlabel: str, log: bool = True) -> str:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, axis = plt.subplots(figsize=(8, 3))
+    data = np.asarray([v for v in values if v and v > 0], dtype=float)
+    if len(data):
+        bins = np.logspace(np.log10(data.min()), np.log10(data.max() + 1), 30) if log else 30
+        axis.hist(data, bins=bins, color="#5a9e6f")
+        if log:
+            axis.set_xscale("log")
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("count")
+    return _svg(figure)
+
+
+def _table(headers: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.1%}" if value <= 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def _cluster_sizes(out: str) -> list[int]:
+    sizes: list[int] = []
+    for name in ("files_dedup", "samples_dedup", "pages_dedup"):
+        rejects = storage.join(out, name, manifest.REJECTS)
+        if not storage.list_parquet_files(rejects):
+            continue
+        dataset = open_dataset(rejects)
+        if "cluster_id" not in dataset.schema.names:
+            continue
+        table = dataset.to_table(columns=["cluster_id"]).group_by("cluster_id").aggregate([("cluster_id", "count")])
+        sizes += [n + 1 for n in table.column("cluster_id_count").to_pylist()]  # + the kept member
+    return sizes
+
+
+def build_report(out: str) -> str:
+    sections = []
+    stages = funnel(out)
+    sections.append(("Funnel: rows kept by each stage", _table(
+        ["stage", "output", "rows in", "kept", "rejected", "bytes kept", "seconds", "reasons"],
+        [[s["stage"], s["folder"], s["input_rows"], s["rows"], s["rejected"], s["bytes"], f"{s['seconds'] or 0:.1f}",
+          ", ".join(f"{k}: {v:,}" for k, v in s["reasons"].items())] for s in stages])
+        + (_bar_chart([s["folder"] for s in stages], [s["rows"] or 0 for s in stages], "Rows kept per stage",
+                      "rows") if stages else "")))
+    files = _first_existing(out, FILE_DATASETS)
+    if files:
+        languages = breakdown(files, "language")
+        top = languages[:30]
+        sections.append((f"Languages ({os.path.basename(files)})",
+                         _bar_chart([r["key"] for r in top], [r["bytes"] for r in top], "Bytes per language", "bytes")
+                         + _table(["language", "files", "bytes", "share"],
+                                  [[r["key"], r["rows"], r["bytes"], r["share"]] for r in languages])))
+        sizes = open_dataset(files).to_table(columns=["size_bytes"]).column("size_bytes").to_pylist()
+        sections.append(("File sizes", _histogram(sizes, "File size distribution", "bytes (log scale)")))
+    clusters = _cluster_sizes(out)
+    if clusters:
+        sections.append(("Near- and exact-duplicate clusters",
+                         _histogram(clusters, "Cluster sizes (kept member included)", "files per cluster", log=False)
+                         + f"<p>{len(clusters):,} clusters, {sum(clusters) - len(clusters):,} rows removed.</p>"))
+    recall_report = storage.join(out, "pages_recalled", "_recall_report.json")
+    if storage.exists(recall_report):
+        sections.append(("Recall iterations", _recall_section(json.loads(storage.read_text(recall_report)))))
+    tokens = manifest.read_manifest(storage.join(out, "tokens"))
+    if tokens:
+        sections.append(("Tokens", _tokens_section(tokens)))
+    sections.append(("Configuration of this run", "".join(
+        f"<h3>{html.escape(s['folder'])} ({html.escape(str(s['stage']))})</h3>"
+        f"<pre>{html.escape(json.dumps(s['config'], indent=2, default=str))}</pre>" for s in stages)))
+    body = "".join(f"<section><h2>{html.escape(title)}</h2>{content}</section>" for title, content in sections)
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Corpus report: {html.escape(out)}</title>"
+            f"<style>{CSS}</style></head><body><h1>Corpus report</h1><p>{html.escape(os.path.abspath(out))}</p>"
+            f"{body}</body></html>")
+
+
+def _recall_section(report: dict) -> str:
+    iterations = report.get("iterations", report if isinstance(report, list) else [])
+    rows = []
+    for item in iterations:
+        for target, figures in (item.get("targets") or {}).items():
+            rows.append([item.get("iteration"), target, figures.get("seed_size"), figures.get("collected"),
+                         len(figures.get("new_domains", []))])
+    if not rows:
+        return f"<pre>{html.escape(json.dumps(report, indent=2)[:20000])}</pre>"
+    return _table(["iteration", "target", "seed pages", "pages collected", "new domains"], rows)
+
+
+def _tokens_section(tokens: dict) -> str:
+    by_language = tokens.get("tokens_by_language", {})
+    parts = []
+    if by_language:
+        ordered = sorted(by_language.items(), key=lambda kv: -kv[1])
+        parts.append(_bar_chart([k for k, _ in ordered[:30]], [v for _, v in ordered[:30]], "Tokens per language",
+                                "tokens"))
+    shards = tokens.get("shards", [])
+    if shards:
+        parts.append(_table(["shard", "documents", "tokens"],
+                            [[s.get("name"), s.get("documents"), s.get("tokens")] for s in shards]))
+    parts.append(_table(["setting", "value"], [[k, json.dumps(v, default=str)] for k, v in tokens.items()
+                                               if k not in ("shards", "tokens_by_language", "config")]))
+    return "".join(parts)
+
+
+CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#eef}td:first-child,th:first-child{text-align:left}pre{background:#f6f6f6;padding:8px;font-size:12px}
+section{margin-bottom:2.5em}svg{max-width:100%;height:auto}"""
+
+
+def write_report(out: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    target = storage.join(out, "report.html")
+    storage.write_text_atomic(target, build_report(out))
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="corpus report", description=__doc__)
+    parser.add_argument("out_dir", help="the --output folder of a pipeline run (`make corpus`: out)")
+    args = parser.parse_args(argv)
+    print(write_report(args.out_dir))
+    return 0

@@ -1,0 +1,83 @@
+"""`corpus stats` figures against counts computed directly from Parquet; the HTML report renders."""
+
+import collections
+import json
+import shutil
+import subprocess
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline import stats
+from pipeline.io import manifest
+from pipeline.report import build_report, print_summary, write_report
+
+ROWS = [
+    {"id": f"r{i}", "language": lang, "repo_name": repo, "size_bytes": size, "content": "x" * size}
+    for i, (lang, repo, size) in enumerate(
+        [("Python", "a/x", 100), ("Python", "a/x", 50), ("Go", "b/y", 400), (None, "b/y", 7), ("Rust", "c/z", 30)])
+]
+REJECTS = [{"id": "j1", "reason": "near_duplicate_of:r0", "cluster_id": "r0", "size_bytes": 99},
+           {"id": "j2", "reason": "near_duplicate_of:r0", "cluster_id": "r0", "size_bytes": 98},
+           {"id": "j3", "reason": "too_large: 5000 bytes", "cluster_id": None, "size_bytes": 5000}]
+
+
+def make_stage(root, name, stage, rows, rejects=()):
+    folder = root / name
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows[:3]), folder / "part-0.parquet")
+    pq.write_table(pa.Table.from_pylist(rows[3:]), folder / "part-1.parquet")
+    if rejects:
+        (folder / "_rejects").mkdir()
+        pq.write_table(pa.Table.from_pylist(list(rejects)), folder / "_rejects" / "part-0.parquet")
+    counts = collections.Counter(r["reason"].split(":")[0] for r in rejects)
+    manifest.write_manifest(str(folder), stage, "fp", ["in"], {"threshold": 0.7},
+                            {"input_rows": len(rows) + len(rejects), "rejects_by_reason": dict(counts)})
+    return folder
+
+
+def test_breakdown_matches_direct_counts(tmp_path):
+    folder = make_stage(tmp_path, "files_dedup", "dedup", ROWS, REJECTS)
+    table = pq.read_table(folder / "part-0.parquet").to_pylist() + pq.read_table(folder / "part-1.parquet").to_pylist()
+    expected = collections.Counter(r["language"] or "(unknown)" for r in table)
+    got = {g["key"]: g["rows"] for g in stats.breakdown(str(folder), "language")}
+    assert got == expected
+    assert stats.breakdown(str(folder), "language")[0] == {"key": "Go", "rows": 1, "bytes": 400, "share": 400 / 587}
+    reasons = {g["key"]: g["rows"] for g in stats.breakdown(str(folder / "_rejects"), "reason")}
+    assert reasons == {"near_duplicate_of": 2, "too_large": 1}
+    from_manifest, scanned = stats.totals(str(folder)), stats.totals(str(folder), scan=True)
+    assert from_manifest["rows"] == scanned["rows"] == 5 and scanned["rejected"] == from_manifest["rejected"] == 3
+    assert scanned["rejects_by_reason"] == from_manifest["rejects_by_reason"]
+
+
+def test_stats_cli_json(tmp_path, capsys):
+    folder = make_stage(tmp_path, "files", "ingest-github", ROWS)
+    assert stats.main([str(folder), "--by", "repo", "--json"]) == 0
+    groups = {g["key"]: g["rows"] for g in json.loads(capsys.readouterr().out)["groups"]}
+    assert groups == {"a/x": 2, "b/y": 2, "c/z": 1}
+
+
+def test_summary_and_report(tmp_path, capsys):
+    make_stage(tmp_path, "files", "ingest-github", ROWS)
+    make_stage(tmp_path, "files_dedup", "dedup", ROWS, REJECTS)
+    print_summary(str(tmp_path))
+    printed = capsys.readouterr().out
+    assert "near_duplicate_of 2" in printed and "Python" in printed
+    page = build_report(str(tmp_path))
+    assert page.count("<svg") >= 3 and "Cluster sizes" in page and "2 rows removed" in page
+    assert not any(tag in page for tag in ("<script", "<link", "<img", "src=", "url(http"))  # nothing to fetch
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed")
+def test_report_renders_in_headless_chromium(tmp_path):
+    make_stage(tmp_path, "files", "ingest-github", ROWS)
+    make_stage(tmp_path, "files_dedup", "dedup", ROWS, REJECTS)
+    report = write_report(str(tmp_path))
+    result = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", f"file://{report}"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert "<h1>Corpus report</h1>" in result.stdout and result.stdout.count("<svg") >= 3
