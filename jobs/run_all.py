@@ -8,10 +8,14 @@ Each stage writes its own folder under --output; a rerun skips the stages that a
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
+
+if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import argparse
+import importlib
 
 from pipeline.config import UsageError
 from pipeline.spark import get_spark

@@ -71,7 +71,7 @@ def write_manifest(output: str, stage: str, print_id: str, inputs: list[str], co
         "stage": stage,
         "fingerprint": print_id,
         "package_version": __version__,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "inputs": inputs,
         "config": config,
         "output": parquet_stats(output),

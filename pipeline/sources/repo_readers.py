@@ -119,7 +119,7 @@ def list_git(repo: str) -> RepoListing:
             blobs.append((path, sha.decode(), int(size), FILE))
     reader = _GitBlobReader(repo)
     license_id = None
-    for path, sha, size, kind in blobs:
+    for path, sha, _size, kind in blobs:
         if kind == FILE and is_license_file(path):
             license_id = spdx_id(reader.blob(sha, LICENSE_READ_LIMIT).decode("utf-8", "replace"))
             if license_id:
