@@ -39,6 +39,8 @@ def get_spark(app_name: str = "corpus"):
         builder.config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.parquet.compression.codec", "zstd")
         .config("spark.sql.sources.partitionOverwriteMode", "static")
+        # Spark's progress bar on a terminal; none in logs, where it would print thousands of frames.
+        .config("spark.ui.showConsoleProgress", "true" if sys.stderr.isatty() else "false")
         # Keep Python batches small: a batch holds whole file contents.
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "512")
         .getOrCreate()
