@@ -1,0 +1,80 @@
+"""Filter stage: quality rules (DeepSeek-Coder's file rules + code checks) and decontamination.
+
+Files (rows without url) get the file rules, web pages (rows with url) the page rules, both get
+decontamination. Signals become columns; rejected rows go to `<output>/_rejects` with their reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+from jobs.common import main_for, map_batches, read_dataset, spark_path, write_with_rejects
+from pipeline.config import stage_parser
+from pipeline.filters import config as filter_config
+from pipeline.filters.apply import ADDED_COLUMNS, filter_batches, output_schema
+from pipeline.filters.decontaminate import MATCH_COLUMN as MATCH
+from pipeline.filters.decontaminate import REASON_PREFIX, load_index
+from pipeline.io import manifest, storage
+from pipeline.langs.registry import default_registry
+from pipeline.schema import REASON
+
+
+def build_parser():
+    parser = stage_parser("filter", "language and quality rules, decontamination")
+    filter_config.add_arguments(parser)
+    return parser
+
+
+def read_inputs(spark, inputs: list[str]):
+    """All inputs as one DataFrame; columns one input lacks (files have no nl_language) become nulls."""
+    frames = [read_dataset(spark, [uri]) for uri in inputs]
+    return functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def run(spark, args) -> dict:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    rows = read_inputs(spark, args.input)
+    rows = rows.drop(*[c for c in ADDED_COLUMNS if c in rows.columns])  # a rerun over filtered data
+    settings = filter_config.settings_from_args(args, default_registry(), "nl_language" in rows.columns)
+    index = load_index(args.decontaminate, args.decontaminate_fields, args.humaneval,
+                       args.decontaminate_ngram, args.decontaminate_min_tokens)
+    shared_index = spark.sparkContext.broadcast(index)
+
+    def filter_partition(batches):
+        return filter_batches(batches, settings, shared_index.value)
+
+    schema = output_schema(to_arrow_schema(rows.schema))
+    rejects = write_with_rejects(map_batches(rows, filter_partition, schema), args.output)
+    shared_index.unpersist()
+    return {
+        "rejects_by_reason": rejects,
+        "decontamination": decontamination_counts(spark, args.output) if rejects and index.labels else {},
+        "benchmarks": index.stats,
+        "nl_language_checked": settings.check_nl_language and bool(settings.nl_languages),
+    }
+
+
+def decontamination_counts(spark, output: str) -> dict:
+    """Per benchmark: rows whose content matched it (every one is rejected, perhaps by an earlier rule),
+    how many of them carry the decontamination reason, and matched rows per task."""
+    from pyspark.sql import functions as F
+
+    rejects = spark.read.parquet(spark_path(storage.join(output, manifest.REJECTS)))
+    counted = (rejects.where(F.col(MATCH).isNotNull())
+               .groupBy(MATCH, F.col(REASON).startswith(REASON_PREFIX + ":").alias("named")).count().collect())
+    by_benchmark: dict[str, dict] = {}
+    for row in sorted(counted, key=lambda r: (-r["count"], r[MATCH])):
+        benchmark, task_id = row[MATCH].split(":", 1)
+        entry = by_benchmark.setdefault(benchmark, {"matched_rows": 0, "rows": 0, "tasks": {}})
+        entry["matched_rows"] += row["count"]
+        entry["rows"] += row["count"] if row["named"] else 0
+        entry["tasks"][task_id] = entry["tasks"].get(task_id, 0) + row["count"]
+    return by_benchmark
+
+
+main = main_for("filter", build_parser, run)
+
+if __name__ == "__main__":
+    sys.exit(main())

