@@ -17,7 +17,7 @@ def stage_parser(stage: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"corpus {stage}", description=description)
     parser.add_argument("--input", nargs="+", required=True, help="input dataset folder(s), glob(s) or URI(s)")
     parser.add_argument("--output", required=True, help="output dataset folder (local path or s3://...)")
-    parser.add_argument("--config", help=f"TOML file; keys of its [{stage}] table override the defaults")
+    parser.add_argument("--config", help=f"TOML file; keys of its [{stage.replace('-', '_')}] table override the defaults")
     parser.add_argument("--overwrite", action="store_true", help="replace an output made with other settings")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -34,7 +34,7 @@ def parse_stage_args(parser: argparse.ArgumentParser, argv: list[str] | None, st
         known = {action.dest for action in parser._actions}
         unknown = sorted(set(table) - known)
         if unknown:
-            raise UsageError(f"{args.config}: unknown key(s) in [{stage}]: {', '.join(unknown)}; "
+            raise UsageError(f"{args.config}: unknown key(s) in [{stage.replace('-', '_')}]: {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(known - NOT_IN_FINGERPRINT - {'help'}))}")
         parser.set_defaults(**table)
         args = parser.parse_args(argv)  # flags given on the command line still win

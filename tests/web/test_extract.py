@@ -1,0 +1,86 @@
+import time
+
+import pytest
+
+from pipeline.web.extract import EXTRACTORS, extract_main_text
+from pipeline.web.timed import CallFailed, CallTimeout, TimedWorker
+
+PROSE = (
+    "<p>This tutorial explains how the function works and why each line is there. Read it slowly and run "
+    "the example on your own machine before moving on to the next chapter of the guide.</p>"
+)
+CODE = (
+    'def area(r):\n    if r < 0 and r != -1:\n        raise ValueError("negative")\n    return 3.14 * r ** 2'
+)
+CODE_PAGE = f"""<html><head><title>Area</title></head><body>
+<nav><a href="/">Home</a> <a href="/blog">Blog</a></nav>
+<article><h1>Computing an area</h1>{PROSE}
+<div class="highlight"><pre><span class="k">def</span> <span class="nf">area</span>(r):
+    <span class="k">if</span> r &lt; 0 and r != -1:
+        <span class="k">raise</span> ValueError("negative")
+    <span class="k">return</span> 3.14 * r ** 2</pre></div>
+<table class="highlight js-file-line-container">
+<tr><td class="blob-num">1</td><td class="blob-code">x = [1, 2]</td></tr>
+<tr><td class="blob-num">2</td><td class="blob-code">    y = x[0]</td></tr></table>
+<pre class="prettyprint linenums"><ol class="linenums">
+<li>int main() {{</li><li>  return 0;</li><li>}}</li></ol></pre>
+{PROSE}</article><footer>Copyright</footer></body></html>"""
+MATH_PAGE = f"""<html><head><title>Math</title></head><body><article><h1>Identities</h1>{PROSE}
+<p>Euler wrote <script type="math/tex">e^{{i\\pi}} + 1 = 0</script> and the sum is
+<script type="math/tex; mode=display">\\sum_{{k=1}}^n k = \\frac{{n(n+1)}}{{2}}</script> as shown.</p>
+<p>With KaTeX: <span class="katex"><span class="katex-mathml"><math><semantics><mrow><mi>a</mi></mrow>
+<annotation encoding="application/x-tex">\\sqrt{{a^2+b^2}}</annotation></semantics></math></span>
+<span class="katex-html" aria-hidden="true"><span>a2+b2</span></span></span> is the length.</p>
+<p>MathML only: <math><mfrac><mi>x</mi><msup><mi>y</mi><mn>2</mn></msup></mfrac></math>
+and inline $a^2 + b^2$.</p>
+{PROSE}</article></body></html>"""
+
+
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+def test_code_blocks_keep_their_lines(extractor):
+    text = extract_main_text(CODE_PAGE, extractor)
+    assert CODE in text
+    assert "x = [1, 2]\n    y = x[0]" in text
+    assert "int main() {\n  return 0;\n}" in text
+    assert "Home" not in text  # navigation is not main text
+
+
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+def test_tex_survives_extraction(extractor):
+    text = extract_main_text(MATH_PAGE, extractor)
+    assert "$e^{i\\pi} + 1 = 0$" in text
+    assert "$$\\sum_{k=1}^n k = \\frac{n(n+1)}{2}$$" in text
+    assert "$\\sqrt{a^2+b^2}$" in text
+    assert "a2+b2" not in text  # KaTeX's rendered duplicate is gone
+    assert "$\\frac{x}{y^{2}}$" in text
+    assert "$a^2 + b^2$" in text
+
+
+def test_unknown_extractor_is_an_error():
+    with pytest.raises(ValueError):
+        extract_main_text(CODE_PAGE, "nope")
+
+
+def test_timed_worker_kills_an_overrunning_call_and_goes_on():
+    worker = TimedWorker(time.sleep, 0.5)
+    try:
+        started = time.monotonic()
+        outcomes = worker.map([(0,), (30,), (0,), (0,)])
+        assert time.monotonic() - started < 10
+        assert outcomes[0] is None and isinstance(outcomes[1], CallTimeout)
+        assert outcomes[2:] == [None, None]  # the calls after the killed one ran in a fresh child
+        assert worker.restarts == 1
+        with pytest.raises(CallTimeout):
+            worker(30)
+    finally:
+        worker.stop()
+
+
+def test_timed_worker_reports_errors():
+    worker = TimedWorker(divmod, 5)
+    try:
+        assert worker(7, 2) == (3, 1)
+        with pytest.raises(CallFailed, match="ZeroDivisionError"):
+            worker(1, 0)
+    finally:
+        worker.stop()

@@ -1,0 +1,134 @@
+import gzip
+
+import pytest
+
+from pipeline.config import UsageError
+from pipeline.web.fetch import FetchSettings
+from pipeline.web.listing import expand_inputs, resolve
+from pipeline.web.pages import IngestSettings, finish_page, page_extractor, prepare_page, warc_pages
+from pipeline.web.timed import CallFailed, CallTimeout
+from pipeline.web.warc import read_captures
+
+from .conftest import html_page, simple_records, warc_bytes
+
+IN_PROCESS = IngestSettings(extraction_timeout=0)
+
+
+def reasons(rows):
+    return [row["reason"] for row in rows]
+
+
+def test_local_warc_rows_and_reasons(tmp_path):
+    records = simple_records(3) + [
+        {"url": "https://docs.example.com/missing", "status": "404 Not Found", "body": b"<html>gone</html>"},
+        {
+            "url": "https://docs.example.com/logo.png",
+            "content_type": "image/png",
+            "body": b"\x89PNG\r\n\x1a\n\x00",
+        },
+        {"url": "https://docs.example.com/junk", "body": bytes(range(256)) * 4},
+        {"url": "https://docs.example.com/empty", "body": b"<html><body><script>x()</script></body></html>"},
+        {
+            "url": "https://ru.example.com/news",
+            "content_type": "text/html; charset=windows-1251",
+            "body": html_page(
+                "Новости",
+                "Вчера в городе прошёл ежегодный фестиваль народной музыки, и на главной "
+                "площади выступали музыканты из разных регионов.",
+            )
+            .decode()
+            .encode("cp1251"),
+        },
+    ]
+    path = tmp_path / "a.warc.gz"
+    path.write_bytes(warc_bytes(records)[0])
+    rows = list(warc_pages(str(path), IN_PROCESS))
+    assert reasons(rows) == [
+        None,
+        None,
+        None,
+        "http_status:404",
+        "not_html",
+        "decode_error",
+        "empty_extraction",
+        None,
+    ]
+    first = rows[0]
+    assert first["url"] == "https://docs.example.com/page/0" and first["domain"] == "docs.example.com"
+    assert "text of page number 0" in first["content"] and "Footer" not in first["content"]
+    assert first["nl_language"] == "en" and first["nl_score"] > 0.5
+    assert first["size_bytes"] == len(first["content"].encode()) and first["html_bytes"] > 0
+    assert first["warc_record_id"] == "<urn:uuid:test-000000>" and first["warc_date"].startswith("2024-01-01")
+    assert rows[-1]["nl_language"] == "ru" and "фестиваль" in rows[-1]["content"]
+    assert len({row["id"] for row in rows}) == len(rows)
+
+
+def test_truncated_file_keeps_the_records_before(tmp_path):
+    data, offsets = warc_bytes(simple_records(4))
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(data[: offsets[3] + (len(data) - offsets[3]) // 2])
+    rows = list(warc_pages(str(path), IN_PROCESS))
+    assert reasons(rows)[:3] == [None, None, None]
+    assert reasons(rows)[3:] in (["truncated_record"], ["corrupt_record"])
+
+
+def test_corrupt_record_does_not_stop_the_rest(tmp_path):
+    data, offsets = warc_bytes(simple_records(5))
+    damaged = bytearray(data)
+    damaged[offsets[2] + 30 : offsets[2] + 60] = b"\x00" * 30  # inside the third gzip member
+    path = tmp_path / "bad.warc.gz"
+    path.write_bytes(bytes(damaged))
+    rows = list(warc_pages(str(path), IN_PROCESS))
+    assert reasons(rows) == [None, None, "corrupt_record", None, None]
+    assert [row["url"] for row in rows if row["reason"] is None] == [
+        f"https://docs.example.com/page/{i}" for i in (0, 1, 3, 4)
+    ]
+
+
+def test_uncompressed_warc_and_limit(tmp_path):
+    path = tmp_path / "plain.warc"
+    path.write_bytes(warc_bytes(simple_records(4), gzip=False)[0])
+    assert len(list(read_captures(str(path), FetchSettings()))) == 4
+    assert len(list(read_captures(str(path), FetchSettings(), limit=2))) == 2
+
+
+def test_warc_paths_listing_resolves_against_base(tmp_path):
+    for name in ("one.warc.gz", "two.warc.gz"):
+        (tmp_path / name).write_bytes(warc_bytes(simple_records(1))[0])
+    listing = tmp_path / "warc.paths.gz"
+    listing.write_bytes(gzip.compress(b"one.warc.gz\n\ntwo.warc.gz\n"))
+    assert expand_inputs([str(listing)], FetchSettings(), base=str(tmp_path)) == [
+        f"{tmp_path}/one.warc.gz",
+        f"{tmp_path}/two.warc.gz",
+    ]
+    assert expand_inputs([str(tmp_path)], FetchSettings()) == [
+        str(tmp_path / "one.warc.gz"),
+        str(tmp_path / "two.warc.gz"),
+    ]
+    assert (
+        resolve("crawl-data/CC-MAIN-2024-10/x.warc.gz", "https://data.commoncrawl.org/")
+        == "https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-10/x.warc.gz"
+    )
+    with pytest.raises(UsageError):
+        expand_inputs([str(tmp_path / "nope.warc.gz")], FetchSettings())
+
+
+def test_analysis_outcomes_become_rows(tmp_path):
+    path = tmp_path / "t.warc.gz"
+    path.write_bytes(warc_bytes(simple_records(4))[0])
+    prepared = [prepare_page(c, str(path)) for c in read_captures(str(path), FetchSettings())]
+    assert all(html is not None and row["reason"] is None for row, html in prepared)
+    outcomes = ["some text", CallTimeout("no result after 1s"), CallFailed("boom"), ""]
+    rows = [finish_page(row, outcome, ("en", 0.9)) for (row, _), outcome in zip(prepared, outcomes, strict=True)]
+    assert reasons(rows) == [None, "extraction_timeout", "extraction_failed", "empty_extraction"]
+    assert rows[0]["content"] == "some text" and rows[0]["size_bytes"] == 9 and rows[0]["nl_language"] == "en"
+    assert rows[1]["content"] == "no result after 1s" and rows[1]["nl_language"] is None
+
+
+def test_time_limited_worker_gives_the_same_rows(tmp_path):
+    path = tmp_path / "w.warc.gz"
+    path.write_bytes(warc_bytes(simple_records(3))[0])
+    in_process = list(warc_pages(str(path), IN_PROCESS))
+    limited = list(warc_pages(str(path), IngestSettings(extraction_timeout=20)))
+    page_extractor("resiliparse", 20).worker.stop()
+    assert limited == in_process and reasons(limited) == [None, None, None]
