@@ -1,0 +1,187 @@
+"""One partition of documents -> token shards on disk, plus one small outcome row per shard or reject.
+
+The shard names come from the partition index and a per-partition counter, and every choice (FIM,
+split points) from the document id, so rerunning a partition rewrites the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.schema import REASON
+from pipeline.tokenize.encode import FimSettings, encode_documents
+from pipeline.tokenize.fim import NONE
+from pipeline.tokenize.mmidx import ShardWriter
+from pipeline.tokenize.tokenizer import load_tokenizer
+
+UNKNOWN = "unknown"  # the language/source key for rows that have none (e.g. web pages' language)
+
+# Reject rows keep these input columns (content is dropped: it is empty or unusable by definition).
+REJECT_COLUMNS = ["id", "source", "repo_name", "path", "url", "language"]
+
+OUTCOME_SCHEMA = pa.schema([
+    pa.field("kind", pa.string()),  # "shard" or "reject"
+    pa.field("shard", pa.string()),
+    pa.field("documents", pa.int64()),
+    pa.field("tokens", pa.int64()),
+    pa.field("fim_documents", pa.int64()),
+    pa.field("bytes", pa.int64()),
+    pa.field("tokens_by_language", pa.string()),  # JSON objects: small, and one schema for both kinds
+    pa.field("tokens_by_source", pa.string()),
+    *[pa.field(name, pa.string()) for name in REJECT_COLUMNS],
+    pa.field(REASON, pa.string()),
+])
+
+
+@dataclass(frozen=True)
+class TokenizeSettings:
+    tokenizer: str = "deepseek"
+    tokenizer_sha256: str | None = None  # the driver's copy; executors must load the same file
+    eos_token: str | None = None
+    fim_tokens: tuple[str, str, str] | None = None
+    fim: FimSettings = FimSettings()
+    append_eos: bool = True
+    shard_tokens: int = 1_000_000_000
+
+    def load(self):
+        loaded = load_tokenizer(self.tokenizer, self.eos_token, self.fim_tokens, need_fim=self.fim.rate > 0)
+        if self.tokenizer_sha256 and loaded.sha256 != self.tokenizer_sha256:
+            raise RuntimeError(f"tokenizer {self.tokenizer} at {loaded.path} differs from the driver's "
+                               f"(sha256 {loaded.sha256[:12]} != {self.tokenizer_sha256[:12]})")
+        return loaded
+
+
+def shard_name(partition_index: int, sequence: int) -> str:
+    return f"part-{partition_index:05d}-{sequence:04d}"
+
+
+def reject_reasons(batch: pa.RecordBatch) -> pa.Array:
+    """Null for documents to tokenize, else why not: `empty_content` (null or whitespace), `missing_id`."""
+    content = batch.column("content")
+    blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(content)), 0), True)
+    missing_id = pc.is_null(batch.column("id"))
+    no_reason = pa.scalar(None, pa.string())
+    return pc.if_else(blank, "empty_content", pc.if_else(missing_id, "missing_id", no_reason))
+
+
+class _ShardRoller:
+    """Fills shards of about `shard_tokens` tokens (documents are never split across shards)."""
+
+    def __init__(self, output: str, partition_index: int, settings: TokenizeSettings, dtype):
+        self.output, self.partition_index = output, partition_index
+        self.settings, self.dtype = settings, dtype
+        self.sequence = 0
+        self.writer: ShardWriter | None = None
+        self._reset_stats()
+
+    def _reset_stats(self):
+        self.fim_documents = 0
+        self.by_language: Counter = Counter()
+        self.by_source: Counter = Counter()
+
+    def add(self, tokens, lengths, modes, languages, sources) -> Iterator[dict]:
+        """Write documents; yields an outcome row for each shard this fills."""
+        ends = np.cumsum(lengths)
+        first = 0
+        while first < len(lengths):
+            if self.writer is None:
+                prefix = os.path.join(self.output, shard_name(self.partition_index, self.sequence))
+                self.writer = ShardWriter(prefix, self.dtype)
+            room = self.settings.shard_tokens - self.writer.tokens
+            base = ends[first - 1] if first else 0
+            # documents up to and including the one that reaches the budget
+            last = min(int(np.searchsorted(ends, base + room, side="left")), len(lengths) - 1)
+            self._write(tokens[base:ends[last]], lengths[first:last + 1], modes[first:last + 1],
+                        languages[first:last + 1], sources[first:last + 1])
+            first = last + 1
+            if self.writer.tokens >= self.settings.shard_tokens:
+                yield self.finish()
+
+    def _write(self, tokens, lengths, modes, languages, sources):
+        self.writer.add(tokens, lengths)
+        self.fim_documents += int(np.count_nonzero(modes != NONE))
+        for key, counter in ((languages, self.by_language), (sources, self.by_source)):
+            codes = pc.dictionary_encode(pc.fill_null(pc.cast(key, pa.string()), UNKNOWN))
+            sums = np.bincount(codes.indices.to_numpy(zero_copy_only=False), weights=lengths,
+                               minlength=len(codes.dictionary))
+            counter.update({name: int(total) for name, total in zip(codes.dictionary.to_pylist(), sums,
+                                                                     strict=True)})
+
+    def finish(self) -> dict | None:
+        if self.writer is None:
+            return None
+        files = self.writer.finish()
+        row = {
+            "kind": "shard", "shard": os.path.basename(files.prefix), "documents": files.documents,
+            "tokens": files.tokens, "fim_documents": self.fim_documents, "bytes": files.bytes,
+            "tokens_by_language": json.dumps(dict(sorted(self.by_language.items()))),
+            "tokens_by_source": json.dumps(dict(sorted(self.by_source.items()))),
+        }
+        self.writer = None
+        self.sequence += 1
+        self._reset_stats()
+        return row
+
+    def abort(self):
+        if self.writer is not None:
+            self.writer.abort()
+
+
+def _column(batch: pa.RecordBatch, name: str) -> pa.Array:
+    index = batch.schema.get_field_index(name)
+    return batch.column(index) if index >= 0 else pa.nulls(batch.num_rows, pa.string())
+
+
+def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, output: str,
+                       settings: TokenizeSettings) -> Iterator[pa.RecordBatch]:
+    """Tokenize a partition's documents into shards under `output`; yields OUTCOME_SCHEMA batches."""
+    tokenizer = settings.load()
+    roller = _ShardRoller(output, partition_index, settings, tokenizer.dtype)
+    try:
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            reasons = reject_reasons(batch)
+            rejected = pc.is_valid(reasons)
+            if pc.any(rejected).as_py():
+                rejects = {name: pc.cast(_column(batch, name).filter(rejected), pa.string())
+                           for name in REJECT_COLUMNS}
+                yield _reject_batch(rejects, reasons.filter(rejected))
+                batch = batch.filter(pc.invert(rejected))
+                if batch.num_rows == 0:
+                    continue
+            encoded = encode_documents(batch.column("content").to_pylist(), batch.column("id").to_pylist(),
+                                       tokenizer, settings.fim, settings.append_eos)
+            rows = list(roller.add(encoded.tokens, encoded.lengths, encoded.modes,
+                                   _column(batch, "language"), _column(batch, "source")))
+            if rows:
+                yield pa.RecordBatch.from_pylist(rows, schema=OUTCOME_SCHEMA)
+        last = roller.finish()
+        if last is not None:
+            yield pa.RecordBatch.from_pylist([last], schema=OUTCOME_SCHEMA)
+    except BaseException:
+        roller.abort()
+        raise
+
+
+def _reject_batch(columns: dict[str, pa.Array], reasons: pa.Array) -> pa.RecordBatch:
+    n = len(reasons)
+    arrays = []
+    for field in OUTCOME_SCHEMA:
+        if field.name == "kind":
+            arrays.append(pa.array(["reject"] * n, pa.string()))
+        elif field.name == REASON:
+            arrays.append(reasons)
+        elif field.name in columns:
+            arrays.append(columns[field.name])
+        else:
+            arrays.append(pa.nulls(n, field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=OUTCOME_SCHEMA)
