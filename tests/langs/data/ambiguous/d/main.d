@@ -1,0 +1,4 @@
+main.o: src/main.c include/config.h \
+  include/util.h
+include/config.h:
+include/util.h:

@@ -1,0 +1,4 @@
+// Babel fragment plugin config
+module.exports = function fragment(api) {
+  return { visitor: {} };
+};

@@ -1,0 +1,6 @@
+G21 ; millimeters
+G90
+G0 X0 Y0 Z5
+G1 Z-1 F100
+G1 X50 Y0 F300
+M30

@@ -1,0 +1,2 @@
+DeclareGlobalFunction( "MyGroupOrder" );
+DeclareAttribute( "IsNice", IsGroup );

@@ -1,0 +1,3 @@
+function onOpen() {
+  SpreadsheetApp.getUi().createMenu('Tools').addItem('Run', 'run').addToUi();
+}

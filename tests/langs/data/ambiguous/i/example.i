@@ -1,0 +1,5 @@
+%module example
+%{
+#include "example.h"
+%}
+int fact(int n);

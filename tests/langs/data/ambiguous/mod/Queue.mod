@@ -1,0 +1,10 @@
+IMPLEMENTATION MODULE Queue;
+
+FROM Storage IMPORT ALLOCATE;
+
+PROCEDURE Init(VAR q: T);
+BEGIN
+  q.head := NIL
+END Init;
+
+END Queue.

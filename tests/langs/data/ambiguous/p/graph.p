@@ -1,0 +1,3 @@
+set title "Data"
+set grid
+plot "data.dat" using 1:2 with linespoints

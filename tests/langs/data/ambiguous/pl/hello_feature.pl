@@ -1,0 +1,3 @@
+use strict;
+use feature 'say';
+say "Hello, World!";

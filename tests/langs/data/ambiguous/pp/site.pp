@@ -1,0 +1,6 @@
+node 'web01.example.com' {
+  include nginx
+  package { 'git':
+    ensure => installed,
+  }
+}

@@ -1,0 +1,4 @@
+PROCEDURE Main()
+   LOCAL cName := "World"
+   ? "Hello, " + cName
+   RETURN

@@ -1,0 +1,5 @@
+Scriptname MyQuestScript extends Quest
+
+Event OnInit()
+    Debug.Notification("Quest started")
+EndEvent

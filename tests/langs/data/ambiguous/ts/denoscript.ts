@@ -1,0 +1,3 @@
+#!/usr/bin/env -S deno run
+const x: number = 1;
+console.log(x);

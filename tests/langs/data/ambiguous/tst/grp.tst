@@ -1,0 +1,3 @@
+gap> G := CyclicGroup(4);;
+gap> Size(G);
+4

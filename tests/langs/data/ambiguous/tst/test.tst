@@ -1,0 +1,3 @@
+// unit test
+a = [1 2 3];
+assert_checkequal(sum(a), 6);

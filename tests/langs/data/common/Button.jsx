@@ -1,0 +1,1 @@
+export default function Button() { return <button>OK</button>; }

@@ -1,0 +1,1 @@
+find_path(FOO_INCLUDE foo.h)

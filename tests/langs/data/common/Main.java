@@ -1,0 +1,5 @@
+package demo;
+
+public class Main {
+  public static void main(String[] a) {}
+}

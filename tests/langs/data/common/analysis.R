@@ -1,0 +1,2 @@
+library(ggplot2)
+x <- 1:10

@@ -1,0 +1,3 @@
+defmodule App do
+  def hi, do: :ok
+end

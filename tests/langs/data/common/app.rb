@@ -1,0 +1,2 @@
+require 'json'
+puts({a: 1}.to_json)

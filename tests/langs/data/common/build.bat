@@ -1,0 +1,3 @@
+@echo off
+REM build
+call make.bat

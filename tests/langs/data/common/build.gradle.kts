@@ -1,0 +1,1 @@
+plugins { kotlin("jvm") version "1.9.0" }

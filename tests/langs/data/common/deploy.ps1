@@ -1,0 +1,2 @@
+Import-Module Az
+Write-Host 'hi'

@@ -1,0 +1,2 @@
+@echo off
+set X=1

@@ -1,0 +1,1 @@
+module m; logic a; endmodule

@@ -1,0 +1,2 @@
+using LinearAlgebra
+A = rand(3,3)

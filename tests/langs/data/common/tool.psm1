@@ -1,0 +1,1 @@
+function Get-X { 1 }

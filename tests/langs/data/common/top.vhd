@@ -1,0 +1,2 @@
+library ieee;
+entity top is end top;

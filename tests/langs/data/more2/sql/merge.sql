@@ -1,0 +1,5 @@
+MERGE INTO Target AS t
+USING Source AS s ON t.Id = s.Id
+WHEN MATCHED THEN UPDATE SET t.Name = s.Name
+WHEN NOT MATCHED THEN INSERT (Id, Name) VALUES (s.Id, s.Name);
+SELECT @@ROWCOUNT;

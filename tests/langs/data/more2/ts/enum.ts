@@ -1,0 +1,6 @@
+enum Direction {
+  Up = 1,
+  Down,
+  Left,
+  Right,
+}

@@ -1,0 +1,3 @@
+export PATH="$HOME/bin:$PATH"
+alias ll='ls -la'
+[ -f ~/.git-completion.bash ] && source ~/.git-completion.bash
