@@ -6,8 +6,13 @@ text (code and TeX kept) and its language; the latest capture of each URL is kep
 
 from __future__ import annotations
 
-import functools
+import os
 import sys
+
+if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import functools
 
 from jobs.common import main_for, map_batches, spark_path, write_with_rejects
 from pipeline.config import stage_parser

@@ -6,7 +6,11 @@ Rows are grouped by `repo_name` (one repository's files are processed together o
 
 from __future__ import annotations
 
+import os
 import sys
+
+if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 from jobs.common import main_for, read_dataset, write_dataset
 from pipeline.config import UsageError, stage_parser
