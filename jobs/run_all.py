@@ -17,6 +17,7 @@ if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/
 import argparse
 import importlib
 
+from pipeline.cli import COMMANDS
 from pipeline.config import UsageError
 from pipeline.spark import get_spark
 
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"input not found: {path}")
     spark = get_spark("corpus-all")
     for label, module, stage_args in plan(args):
-        print(f"\n== {label}: corpus {module.split('.')[1].replace('_', '-')} {' '.join(stage_args)}", flush=True)
+        command = next(name for name, (target, _) in COMMANDS.items() if target == module)
+        print(f"\n== {label}: corpus {command} {' '.join(stage_args)}", flush=True)
         code = importlib.import_module(module).main(stage_args, spark=spark)
         if code:
             print(f"corpus all: stage '{label}' failed (exit {code}); fix it and rerun: finished stages are kept",
