@@ -1,0 +1,278 @@
+"""Exact + MinHash-LSH near-deduplication on Spark (`spark-submit jobs/dedup.py` / `corpus dedup`).
+
+1. features: exact key, MinHash signature, band hashes per row (pipeline.dedup.features, on executors)
+2. exact: one row per normalized-content hash                    -> exact_duplicate_of:<kept id>
+3. --against: rows whose bands meet a prior index                -> near_duplicate_in_index:<id>
+4. near: bucket stars+chains -> verified edges (exact Jaccard) -> connected components
+   (large-star/small-star) -> one kept row per component         -> near_duplicate_of:<kept id>
+Only (band, band hash, id) and edges are shuffled for clustering; nothing is collected on the driver.
+pipeline.dedup.reference makes the same decisions in one process (the test oracle).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import argparse
+import functools
+
+from jobs.common import main_for, map_batches, read_dataset, spark_path, write_dataset, write_with_rejects
+from pipeline.config import stage_parser
+from pipeline.dedup.features import feature_batches, feature_schema
+from pipeline.dedup.index import PAIR_ESTIMATE_SCHEMA, check_index, pair_estimates, write_index_meta
+from pipeline.dedup.params import DedupParams
+from pipeline.dedup.policy import DEFAULT_POLICY, parse_policy, policy_columns
+from pipeline.dedup.reference import MISSING_CONTENT
+from pipeline.dedup.verify import PAIR_JACCARD_SCHEMA, pair_jaccard_batches
+from pipeline.io import manifest
+
+MAX_CC_ROUNDS = 64
+SHUFFLE_BYTES = 64 << 20
+
+
+def build_parser():
+    parser = stage_parser("dedup", "Exact and MinHash-LSH near-deduplication (file or repository level).")
+    parser.add_argument("--level", choices=["file", "repo"], default="file",
+                        help="rows are files, or repository samples (kept or dropped whole)")
+    parser.add_argument("--threshold", type=float, default=0.7, help="Jaccard similarity of near-duplicates")
+    parser.add_argument("--num-perm", type=int, default=256, help="MinHash permutations")
+    parser.add_argument("--ngram", type=int, default=5, help="tokens per shingle")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the MinHash permutations")
+    parser.add_argument("--bands", type=int, default=0, help="LSH bands (0: datasketch's optimum)")
+    parser.add_argument("--rows", type=int, default=0, help="LSH rows per band (0: datasketch's optimum)")
+    parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep a candidate pair only if its exact Jaccard >= threshold (default on)")
+    parser.add_argument("--false-negative-weight", type=float, default=0.0,
+                        help="weight of missed pairs when choosing bands x rows (0: 0.95 with --verify, else 0.5)")
+    parser.add_argument("--max-bucket", type=int, default=1000,
+                        help="star edges to the smallest id for this many members of a bucket")
+    parser.add_argument("--keep-policy", default=DEFAULT_POLICY,
+                        help="which row of a group to keep: column:asc|desc,... (missing columns skipped)")
+    parser.add_argument("--against", nargs="+", default=[], help="prior index folder(s) from --index-out")
+    parser.add_argument("--index-out", help="write signatures and band hashes of the kept rows here")
+    return parser
+
+
+def params_of(args) -> DedupParams:
+    return DedupParams(threshold=args.threshold, num_perm=args.num_perm, ngram=args.ngram, seed=args.seed,
+                       bands=args.bands, rows=args.rows, verify=args.verify, max_bucket=args.max_bucket,
+                       false_negative_weight=args.false_negative_weight,
+                       keep_policy=args.keep_policy)
+
+
+def run(spark, args) -> dict:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    params = params_of(args)
+    for index in args.against:
+        check_index(index, params.index_signature())
+    batch_conf, partitions_conf = "spark.sql.execution.arrow.maxRecordsPerBatch", "spark.sql.shuffle.partitions"
+    previous = {key: spark.conf.get(key) for key in (batch_conf, partitions_conf)}
+    if args.level == "repo":  # a repository sample can be megabytes: fewer rows per Arrow batch
+        spark.conf.set(batch_conf, "16")
+    # The clustering runs a few dozen small shuffles: on a small input, fewer partitions than
+    # configured (one per SHUFFLE_BYTES of input) save most of the per-task overhead.
+    input_bytes = sum(manifest.parquet_stats(uri)["bytes"] for uri in args.input)
+    partitions = min(int(previous[partitions_conf]), max(2, input_bytes // SHUFFLE_BYTES + 1))
+    spark.conf.set(partitions_conf, str(partitions))
+    features = survivors = None
+    try:
+        rows_df = read_dataset(spark, args.input).drop("reason", "cluster_id")
+        keys = parse_policy(params.keep_policy, rows_df.columns)
+        order = [F.col(k.column).desc_nulls_last() if k.descending else F.col(k.column).asc_nulls_last()
+                 for k in keys]
+        selected = rows_df.select(*sorted(set(policy_columns(keys)) | {"id", "content"}))
+        features = map_batches(selected, functools.partial(feature_batches, params=params),
+                               feature_schema(to_arrow_schema(selected.schema)))
+        features = features.persist(StorageLevel.MEMORY_AND_DISK)
+
+        exact_rejects, survivors = exact_dedup(features, order)
+        survivors = survivors.persist(StorageLevel.MEMORY_AND_DISK)
+        index_rejects = against_index(spark, survivors, args.against, params)
+        if index_rejects is not None:
+            index_rejects = index_rejects.localCheckpoint()
+            survivors = survivors.join(index_rejects.select("id"), "id", "left_anti")
+        near, stats = near_dedup(survivors, rows_df.select("id", "content"), order, params)
+
+        decisions = survivors.select("id", "exact_cluster").join(near, "id", "left")
+        cluster = F.coalesce("near_cluster", "exact_cluster").alias("cluster_id")
+        decisions = decisions.select("id", "reason", cluster)
+        if index_rejects is not None:
+            decisions = decisions.unionByName(index_rejects)
+        decisions = decisions.unionByName(exact_rejects)
+        out = rows_df.join(decisions, "id", "left").withColumn(
+            "reason", F.when(F.col("content").isNull(), F.lit(MISSING_CONTENT)).otherwise(F.col("reason")))
+        reasons = write_with_rejects(out, args.output)
+        if args.index_out:
+            write_index(spark, features, args.output, args.index_out, params)
+    finally:
+        for key, value in previous.items():
+            spark.conf.set(key, value)
+        for cached in (features, survivors):
+            if cached is not None:
+                cached.unpersist()
+    bands, rows = params.banding()
+    return {"level": args.level, "bands": bands, "rows_per_band": rows, "removed": reasons, **stats}
+
+
+def exact_dedup(features, order):
+    """(rejects: id, reason, cluster_id; survivors: one row per exact key, with exact_cluster)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    ranked = Window.partitionBy("exact_key").orderBy(*order)
+    group = Window.partitionBy("exact_key")
+    keyed = (features.where(F.col("exact_key").isNotNull())
+             .withColumn("kept_id", F.first("id").over(ranked))
+             .withColumn("group_min", F.min("id").over(group))
+             .withColumn("group_size", F.count(F.lit(1)).over(group)))
+    cluster = F.when(F.col("group_size") > 1, F.col("group_min"))
+    reason = F.concat(F.lit("exact_duplicate_of:"), "kept_id").alias("reason")
+    rejects = keyed.where(F.col("id") != F.col("kept_id")).select("id", reason, F.col("group_min").alias("cluster_id"))
+    survivors = keyed.where(F.col("id") == F.col("kept_id")).withColumn("exact_cluster", cluster).drop(
+        "kept_id", "group_min", "group_size", "exact_key")
+    return rejects, survivors
+
+
+def against_index(spark, survivors, indexes: list[str], params: DedupParams):
+    """Rows of `survivors` sharing a band with a prior index row (signature-checked): id, reason, cluster_id."""
+    from pyspark.sql import functions as F
+
+    if not indexes:
+        return None
+    old = read_dataset(spark, indexes).select(
+        F.col("id").alias("old_id"), F.col("signature").alias("old_signature"),
+        F.posexplode("band_hashes").alias("band", "band_hash"))
+    new = survivors.where(F.col("band_hashes").isNotNull()).select(
+        "id", "signature", F.posexplode("band_hashes").alias("band", "band_hash"))
+    pairs = new.join(old, ["band", "band_hash"]).select("id", "old_id", "signature", "old_signature")
+    pairs = pairs.dropDuplicates(["id", "old_id"])
+    if params.verify:
+        pairs = map_batches(pairs, pair_estimates, PAIR_ESTIMATE_SCHEMA)
+        pairs = pairs.where(F.col("estimate") >= params.threshold)
+    matched = pairs.groupBy("id").agg(F.min("old_id").alias("cluster_id"))
+    return matched.select("id", F.concat(F.lit("near_duplicate_in_index:"), "cluster_id").alias("reason"),
+                          "cluster_id")
+
+
+def near_dedup(survivors, contents, order, params: DedupParams):
+    """Decisions for rows in near-duplicate clusters: id, reason (null if kept), near_cluster."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    edges = candidate_edges(survivors, params.max_bucket).localCheckpoint()
+    stats = {"candidate_edges": edges.count()}
+    if params.verify:
+        edges = verify_edges(edges, contents, params).localCheckpoint()
+    stats["verified_edges"] = edges.count()
+    components, stats["cc_rounds"] = connected_components(edges)
+    members = components.join(survivors, "id")
+    kept = F.first("id").over(Window.partitionBy("cluster").orderBy(*order))
+    members = members.withColumn("kept_id", kept)
+    reason = F.when(F.col("id") != F.col("kept_id"), F.concat(F.lit("near_duplicate_of:"), "kept_id"))
+    decided = members.select("id", reason.alias("reason"), F.col("cluster").alias("near_cluster"))
+    return decided, stats
+
+
+def candidate_edges(survivors, max_bucket: int):
+    """Star (to the bucket's smallest id, first max_bucket members) + chain edges of each LSH bucket."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    bands = survivors.where(F.col("band_hashes").isNotNull()).select(
+        "id", F.posexplode("band_hashes").alias("band", "band_hash"))
+    in_bucket = Window.partitionBy("band", "band_hash").orderBy("id")
+    ranked = (bands.withColumn("position", F.row_number().over(in_bucket) - 1)
+              .withColumn("smallest", F.first("id").over(in_bucket))
+              .withColumn("previous", F.lag("id").over(in_bucket)))
+    stars = ranked.where((F.col("position") > 0) & (F.col("position") < max_bucket)).select(
+        F.col("smallest").alias("a"), F.col("id").alias("b"))
+    chains = ranked.where(F.col("position") > 0).select(F.col("previous").alias("a"), F.col("id").alias("b"))
+    return stars.union(chains).distinct()
+
+
+def verify_edges(edges, contents, params: DedupParams):
+    """Edges whose two rows' shingle sets have exact Jaccard >= threshold."""
+    from pyspark.sql import functions as F
+
+    left = contents.select(F.col("id").alias("a"), F.col("content").alias("content_a"))
+    right = contents.select(F.col("id").alias("b"), F.col("content").alias("content_b"))
+    pairs = edges.join(left, "a").join(right, "b").select("a", "b", "content_a", "content_b")
+    score = functools.partial(pair_jaccard_batches, ngram=params.ngram)
+    scored = map_batches(pairs, score, PAIR_JACCARD_SCHEMA)
+    return scored.where(F.col("jaccard") >= params.threshold).select("a", "b")
+
+
+def connected_components(edges):
+    """(id, cluster = smallest id of its component) for every node of `edges` (a, b), a < b.
+
+    Large-star / small-star (Kiveris et al., 2014) until every component is a star around its
+    smallest node: O(log n) rounds, each a few shuffles of the edge list; localCheckpoint keeps the
+    lineage of one round.
+    """
+    from pyspark.sql import functions as F
+
+    # Directed edges x -> y with y < x.
+    current = edges.select(F.col("b").alias("x"), F.col("a").alias("y")).distinct().localCheckpoint()
+    rounds = 0
+    while not is_star_forest(current):  # pairs and plain stars, the usual case, need no round
+        if rounds == MAX_CC_ROUNDS:
+            raise RuntimeError(f"connected components did not converge in {MAX_CC_ROUNDS} rounds")
+        current = small_star(large_star(current)).localCheckpoint()
+        rounds += 1
+    roots = current.select(F.col("y").alias("id")).distinct()
+    leaves = current.select(F.col("x").alias("id"), F.col("y").alias("cluster"))
+    return leaves.unionByName(roots.withColumn("cluster", F.col("id"))), rounds
+
+
+def large_star(directed):
+    """Each node links its larger neighbours to the smallest node of its closed neighbourhood."""
+    from pyspark.sql import functions as F
+
+    both = directed.select("x", "y").union(directed.select(F.col("y").alias("x"), F.col("x").alias("y")))
+    smallest = both.groupBy("x").agg(F.least(F.min("y"), F.col("x")).alias("m"))
+    return (both.where(F.col("y") > F.col("x")).join(smallest, "x")
+            .select(F.col("y").alias("x"), F.col("m").alias("y")).distinct())
+
+
+def small_star(directed):
+    """Each node links itself and its smaller neighbours to the smallest of them."""
+    from pyspark.sql import functions as F
+
+    smallest = directed.groupBy("x").agg(F.min("y").alias("m"))
+    moved = directed.join(smallest, "x").where(F.col("y") != F.col("m")).select(F.col("y").alias("x"), "m")
+    own = smallest.select("x", "m")
+    return moved.union(own).select("x", F.col("m").alias("y")).distinct()
+
+
+def is_star_forest(directed) -> bool:
+    """True when no target is also a source and every source has a single target (one Spark job)."""
+    from pyspark.sql import functions as F
+
+    sources = directed.groupBy("x").agg(F.count(F.lit(1)).alias("targets"))
+    relinked = directed.select(F.col("y").alias("x")).join(sources, "x", "left_semi")
+    forked = sources.where(F.col("targets") > 1).select("x")
+    return relinked.union(forked).isEmpty()
+
+
+def write_index(spark, features, output: str, index: str, params: DedupParams) -> None:
+    """Signatures and band hashes of the rows kept in `output`."""
+    from pyspark.sql import functions as F
+
+    kept_ids = spark.read.parquet(spark_path(output)).select("id")
+    kept = features.where(F.col("band_hashes").isNotNull()).join(kept_ids, "id", "left_semi")
+    write_dataset(kept.select("id", "signature", "band_hashes"), index)
+    rows = spark.read.parquet(spark_path(index)).count()
+    write_index_meta(index, params.index_signature(), rows)
+
+
+main = main_for("dedup", build_parser, run)
+
+if __name__ == "__main__":
+    sys.exit(main())
