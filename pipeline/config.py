@@ -17,7 +17,8 @@ def stage_parser(stage: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"corpus {stage}", description=description)
     parser.add_argument("--input", nargs="+", required=True, help="input dataset folder(s), glob(s) or URI(s)")
     parser.add_argument("--output", required=True, help="output dataset folder (local path or s3://...)")
-    parser.add_argument("--config", help=f"TOML file; keys of its [{stage.replace('-', '_')}] table override the defaults")
+    table = stage.replace("-", "_")
+    parser.add_argument("--config", help=f"TOML file; keys of its [{table}] table override the defaults")
     parser.add_argument("--overwrite", action="store_true", help="replace an output made with other settings")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser

@@ -1,0 +1,96 @@
+"""The domain rule: sites where many pages were collected are code/math sites; the path prefixes
+under them that hold collected pages become seed rules, so their uncollected pages join the seeds.
+
+Unlike the literal rule (> 10% collected, per target independently), a site and a prefix are
+promoted as a target only when that target dominates what their pages were collected as: a math
+site whose pages the classifier split between code and math is not also promoted as code.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pipeline.recall import TARGETS
+from pipeline.recall.seeds import RuleIndex, SeedRule
+
+
+@dataclass(frozen=True)
+class DomainRuleSettings:
+    domain_share: float = 0.10  # the paper's rule: > 10% of a domain's pages collected
+    prefix_share: float = 0.10  # a prefix under a promoted domain: share of its pages collected
+    dominance: float = 2.0  # collected as this target >= dominance x as any other; 0 = independent (paper)
+    min_pages: int = 2  # a one-page site tells nothing about the site
+    confidence_z: float = 1.64  # shares are judged by their one-sided 95% lower bound; 0: the raw share
+    # a page counts for its site only if collected with at least this probability; None: a firm
+    # call, from the score distribution (thresholds.firm)
+    min_score: float | None = None
+
+
+def promote(
+    table: list[dict],
+    rules: list[SeedRule],
+    iteration: int,
+    settings: DomainRuleSettings = DomainRuleSettings(),
+) -> tuple[list[dict], list[SeedRule]]:
+    """Apply the rule to a domain table: rows of (site, prefix, pages, code, math), one per site
+    and first path segment, where `code`/`math` count the pages collected as that target.
+
+    Returns the per-site table (with the promoted target, if any) and the new seed rules.
+    """
+    sites: dict[str, dict] = {}
+    for row in table:
+        site = sites.setdefault(
+            row["site"], {"site": row["site"], "pages": 0, "prefixes": []} | {t: 0 for t in TARGETS}
+        )
+        site["pages"] += row["pages"]
+        for target in TARGETS:
+            site[target] += row[target]
+        site["prefixes"].append(row)
+
+    index = RuleIndex(rules)
+    new_rules: list[SeedRule] = []
+    site_rows = []
+    for site in sorted(sites.values(), key=lambda s: (-max(s[t] for t in TARGETS), s["site"])):
+        promoted = [t for t in TARGETS if _qualifies(site, t, settings.domain_share, settings)]
+        annotated = []
+        for target in promoted:
+            for prefix_row in site["prefixes"]:
+                if prefix_row["prefix"] == "/" or not _qualifies(
+                    prefix_row, target, settings.prefix_share, settings
+                ):
+                    continue
+                if index.match(site["site"], prefix_row["prefix"]) is not None:
+                    continue  # already a seed (of this or another target): the older rule stands
+                new_rules.append(SeedRule(target, site["site"], prefix_row["prefix"], iteration))
+                annotated.append(prefix_row["prefix"])
+        site_rows.append(
+            {
+                "site": site["site"],
+                "pages": site["pages"],
+                **{t: site[t] for t in TARGETS},
+                "promoted": promoted,
+                "new_prefixes": sorted(annotated),
+            }
+        )
+    return site_rows, new_rules
+
+
+def share_lower_bound(hits: int, total: int, z: float) -> float:
+    """Wilson lower confidence bound of hits / total: 2 collected pages of 12 (17%) are not good
+    evidence that more than 10% of a site is code; 200 of 1,200 are."""
+    if total == 0:
+        return 0.0
+    p = hits / total
+    centre = p + z * z / (2 * total)
+    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return max(0.0, (centre - margin) / (1 + z * z / total))
+
+
+def _qualifies(row: dict, target: str, share: float, settings: DomainRuleSettings) -> bool:
+    if row["pages"] < settings.min_pages:
+        return False
+    if share_lower_bound(row[target], row["pages"], settings.confidence_z) <= share:
+        return False
+    others = [row[t] for t in TARGETS if t != target]
+    return settings.dominance <= 0 or all(row[target] >= settings.dominance * other for other in others)
