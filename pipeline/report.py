@@ -72,8 +72,10 @@ def print_summary(out: str) -> None:
         print(f"\npages by natural language ({pages}):")
         print(format_table(breakdown(pages, "nl_language"), "nl_language"))
     tokens = manifest.read_manifest(storage.join(out, "tokens"))
+    if tokens and tokens.get("tokens_by_source"):
+        print("\ntokens by source: " + ", ".join(f"{k} {v:,}" for k, v in tokens["tokens_by_source"].items()))
     if tokens and tokens.get("tokens_by_language"):
-        print("\ntokens by language:")
+        print("tokens by language (web pages have none: `unknown`):")
         for language, count in sorted(tokens["tokens_by_language"].items(), key=lambda kv: -kv[1]):
             print(f"{language:<28} {count:>14,}")
         print(f"{'total':<28} {sum(tokens['tokens_by_language'].values()):>14,}")

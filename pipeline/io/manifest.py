@@ -64,6 +64,21 @@ def parquet_stats(folder: str) -> dict:
     return {"rows": rows, "bytes": size, "files": len(files)}
 
 
+def reason_counts(rejects_dir: str) -> dict[str, int]:
+    """Rejected rows per kind of reason (the text before the first ':'), most frequent first."""
+    counts: dict[str, int] = {}
+    for uri in storage.list_parquet_files(rejects_dir):
+        fs, path = storage.filesystem(uri)
+        with fs.open_input_file(path) as handle:
+            parquet = pq.ParquetFile(handle)
+            if "reason" not in parquet.schema_arrow.names:
+                continue
+            for reason in parquet.read(columns=["reason"]).column("reason").to_pylist():
+                kind = (reason or "").split(":", 1)[0]
+                counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
 def write_manifest(output: str, stage: str, print_id: str, inputs: list[str], config: dict,
                    extra: dict | None = None) -> dict:
     """Count what the stage wrote and commit the output by writing its manifest."""
@@ -80,5 +95,6 @@ def write_manifest(output: str, stage: str, print_id: str, inputs: list[str], co
     rejects_dir = storage.join(output, REJECTS)
     if storage.exists(rejects_dir):
         manifest["rejects"] = {**parquet_stats(rejects_dir), **manifest.get("rejects", {})}
+        manifest.setdefault("rejects_by_reason", reason_counts(rejects_dir))
     storage.write_text_atomic(storage.join(output, MANIFEST), json.dumps(manifest, indent=2, default=str))
     return manifest
