@@ -6,6 +6,8 @@ output that already holds this exact result, redoes an incomplete one, and write
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +29,7 @@ def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
         args = parse_stage_args(parser, argv, stage)
         if inputs_are_datasets:
             check_dataset_inputs(args.input)
-        print_id = manifest.fingerprint(stage, args.input, stage_settings(args))
+        print_id = manifest.fingerprint(stage, args.input, {**stage_settings(args), **file_digests(args)})
         if not manifest.prepare_output(args.output, print_id, args.overwrite):
             print(f"corpus {stage}: {args.output} is already complete (same inputs and settings); nothing to do")
             return 0
@@ -45,6 +47,17 @@ def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
             raise
         print(f"corpus {stage}: error: {error}", file=sys.stderr)
         return 2
+
+
+def file_digests(args) -> dict[str, str]:
+    """Digests of local files named by settings (seeds, benchmarks...): editing one means a new result."""
+    digests = {}
+    for key, value in stage_settings(args).items():
+        for path in value if isinstance(value, list) else [value]:
+            if isinstance(path, str) and os.path.isfile(path):
+                with open(path, "rb") as handle:
+                    digests[f"{key}:{path}"] = hashlib.sha256(handle.read()).hexdigest()
+    return digests
 
 
 def check_dataset_inputs(inputs: list[str]) -> None:
