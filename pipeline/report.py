@@ -192,11 +192,11 @@ def _recall_section(report: dict) -> str:
     rows = []
     for item in iterations:
         for target, figures in (item.get("targets") or {}).items():
-            rows.append([item.get("iteration"), target, figures.get("seed_size"), figures.get("collected"),
-                         len(figures.get("new_domains", []))])
+            rows.append([item.get("iteration"), target, figures.get("seed_pages"), figures.get("pages_collected"),
+                         f"{figures.get('threshold') or 0:.3f}", ", ".join(figures.get("new_domains", []))])
     if not rows:
         return f"<pre>{html.escape(json.dumps(report, indent=2)[:20000])}</pre>"
-    return _table(["iteration", "target", "seed pages", "pages collected", "new domains"], rows)
+    return _table(["iteration", "target", "seed pages", "pages collected", "threshold", "new domains"], rows)
 
 
 def _tokens_section(tokens: dict) -> str:

@@ -64,7 +64,11 @@ def test_summary_and_report(tmp_path, capsys):
     print_summary(str(tmp_path))
     printed = capsys.readouterr().out
     assert "near_duplicate_of 2" in printed and "Python" in printed
+    recalled = make_stage(tmp_path, "pages_recalled", "recall", ROWS)
+    (recalled / "_recall_report.json").write_text(json.dumps({"iterations": [{"iteration": 1, "targets": {
+        "math": {"seed_pages": 27, "pages_collected": 80, "threshold": 0.35, "new_domains": ["algebra.example"]}}}]}))
     page = build_report(str(tmp_path))
+    assert "<td>80</td><td>0.350</td><td>algebra.example</td>" in page
     assert page.count("<svg") >= 3 and "Cluster sizes" in page and "2 rows removed" in page
     assert not any(tag in page for tag in ("<script", "<link", "<img", "src=", "url(http"))  # nothing to fetch
 
