@@ -29,7 +29,10 @@ def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
         args = parse_stage_args(parser, argv, stage)
         if inputs_are_datasets:
             check_dataset_inputs(args.input)
-        print_id = manifest.fingerprint(stage, args.input, {**stage_settings(args), **file_digests(args)})
+        identity = {**stage_settings(args), **file_digests(args)}
+        if inputs_are_datasets:  # an upstream stage redone with other settings makes this result stale
+            identity["upstream"] = [(manifest.read_manifest(i) or {}).get("fingerprint") for i in args.input]
+        print_id = manifest.fingerprint(stage, args.input, identity)
         if not manifest.prepare_output(args.output, print_id, args.overwrite):
             print(f"corpus {stage}: {args.output} is already complete (same inputs and settings); nothing to do")
             return 0

@@ -34,3 +34,41 @@ def dedup_parser():
     parser = stage_parser("dedup", "test")
     parser.add_argument("--threshold", type=float, default=0.7)
     return parser
+
+
+def test_remade_input_makes_the_output_stale(tmp_path):
+    """No Spark needed: the stage body here writes one Parquet file itself."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from jobs.common import run_stage
+    from pipeline.io import manifest
+
+    def write_rows(rows):
+        def run(spark, args):
+            (tmp_path / args.output).mkdir(parents=True, exist_ok=True)
+            pq.write_table(pa.table({"id": rows}), tmp_path / args.output / "part-0.parquet")
+            return {}
+        return run
+
+    upstream = ["--input", "raw", "--output", str(tmp_path / "up")]
+    downstream = ["--input", str(tmp_path / "up"), "--output", str(tmp_path / "down")]
+    raw = dict(inputs_are_datasets=False, spark=object())
+    assert run_stage("up", up_parser(), write_rows(["a"]), upstream, **raw) == 0
+    assert run_stage("down", stage_parser("down", ""), write_rows(["a"]), downstream, spark=object()) == 0
+    first = manifest.read_manifest(str(tmp_path / "down"))["fingerprint"]
+    assert run_stage("down", stage_parser("down", ""), write_rows(["a"]), downstream, spark=object()) == 0
+    assert manifest.read_manifest(str(tmp_path / "down"))["fingerprint"] == first  # unchanged: skipped
+
+    assert run_stage("up", up_parser(), write_rows(["b"]), upstream + ["--overwrite", "--limit", "1"],
+                     **raw) == 0  # upstream remade with other settings
+    assert run_stage("down", stage_parser("down", ""), write_rows(["b"]), downstream, spark=object()) == 2  # stale
+    assert run_stage("down", stage_parser("down", ""), write_rows(["b"]), downstream + ["--overwrite"],
+                     spark=object()) == 0
+    assert manifest.read_manifest(str(tmp_path / "down"))["fingerprint"] != first
+
+
+def up_parser():
+    parser = stage_parser("up", "")
+    parser.add_argument("--limit", type=int, default=0)
+    return parser
