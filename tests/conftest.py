@@ -1,4 +1,5 @@
-"""Shared fixtures: one local Spark session for the whole test run (starting one costs seconds)."""
+"""Shared fixtures: one local Spark session for the whole test run (starting one costs seconds), and a
+real S3-compatible server (moto) on 127.0.0.1."""
 
 import os
 
@@ -13,3 +14,18 @@ def spark():
     session = get_spark("corpus-tests")
     yield session
     session.stop()
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch):
+    """Endpoint URL of a real S3-compatible server (moto) on 127.0.0.1, with dummy credentials."""
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -1,4 +1,4 @@
-"""WARC builders and local servers (S3 via moto, HTTP with Range support) for the web tests."""
+"""WARC builders and a local HTTP server with Range support for the web tests."""
 
 from __future__ import annotations
 
@@ -114,18 +114,3 @@ def http_root(tmp_path):
     yield f"http://127.0.0.1:{server.server_address[1]}", folder, RangeHandler.failures
     server.shutdown()
     thread.join()
-
-
-@pytest.fixture
-def s3_endpoint(monkeypatch):
-    """Endpoint URL of a real S3-compatible server (moto) on 127.0.0.1, with dummy credentials."""
-    from moto.server import ThreadedMotoServer
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
