@@ -6,16 +6,18 @@ output that already holds this exact result, redoes an incomplete one, and write
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
 from pipeline.config import UsageError, parse_stage_args, stage_settings
-from pipeline.io import manifest, storage
+from pipeline.io import manifest, parquet_parts, storage
 from pipeline.schema import REASON
 from pipeline.spark import JavaMissing, get_spark
 
@@ -23,10 +25,14 @@ USER_ERRORS = (UsageError, manifest.OutputConflict, JavaMissing)
 
 
 def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
-              inputs_are_datasets: bool = True, spark=None) -> int:
+              inputs_are_datasets: bool = True, spark=None, check: Callable | None = None) -> int:
+    """`check(args)`, if given, raises UsageError for a mistake before the output folder is touched."""
     args = None
     try:
         args = parse_stage_args(parser, argv, stage)
+        storage.use_endpoint(args.s3_endpoint_url)
+        if check is not None:
+            check(args)
         if inputs_are_datasets:
             check_dataset_inputs(args.input)
         identity = {**stage_settings(args), **file_digests(args)}
@@ -67,14 +73,41 @@ def check_dataset_inputs(inputs: list[str]) -> None:
     for uri in inputs:
         if not storage.list_parquet_files(uri):
             raise UsageError(f"input {uri} holds no Parquet files; check the path")
-        if not any(ch in uri for ch in "*?[") and manifest.read_manifest(uri) is None:
+        if any(ch in uri for ch in "*?["):
+            continue
+        written = manifest.read_manifest(uri)
+        if written is None:
             raise UsageError(f"input {uri} has no {manifest.MANIFEST}: the stage that writes it did not "
                              "finish; rerun that stage first")
+        problem = manifest.damage(uri, written)
+        if problem:
+            raise UsageError(f"input {problem}")
 
 
 def read_dataset(spark, inputs: list[str]):
-    files = [f for uri in inputs for f in storage.list_parquet_files(uri)]
-    return spark.read.parquet(*[spark_path(f) for f in files])
+    files_by_input = [storage.list_parquet_files(uri) for uri in inputs]
+    files = [f for listed in files_by_input for f in listed]
+    if spark_reaches_all(spark, files):
+        return spark.read.parquet(*[spark_path(f) for f in files])
+    # the executors read the files themselves (pyarrow); the parts of one dataset share its schema
+    schema = parquet_parts.dataset_schema([listed[0] for listed in files_by_input if listed])
+    tasks = min(len(files), spark.sparkContext.defaultParallelism * 8)
+    paths = spark.createDataFrame([(f,) for f in files], "path string").repartition(tasks)
+    read = functools.partial(parquet_parts.read_parts, schema=schema, endpoint=storage.endpoint())
+    return map_batches(paths, read, schema)
+
+
+def spark_reaches_all(spark, uris: list[str]) -> bool:
+    """Whether Spark's own Parquet reader and writer can reach these URIs (s3:// needs Hadoop's s3a)."""
+    return not any(storage.is_remote(uri) for uri in uris) or has_s3a(spark)
+
+
+def has_s3a(spark) -> bool:
+    try:
+        spark.sparkContext._jvm.java.lang.Class.forName("org.apache.hadoop.fs.s3a.S3AFileSystem")
+        return True
+    except Exception:  # the class is missing, or no JVM at hand (Spark Connect)
+        return False
 
 
 def spark_path(uri: str) -> str:
@@ -89,7 +122,26 @@ def map_batches(df, fn: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordB
 
 
 def write_dataset(df, output: str) -> None:
-    df.write.mode("overwrite").option("compression", "zstd").parquet(spark_path(output))
+    if spark_reaches_all(df.sparkSession, [output]):
+        df.write.mode("overwrite").option("compression", "zstd").parquet(spark_path(output))
+        return
+    # each task writes its own part file (pyarrow); a retried task replaces its part
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = to_arrow_schema(df.schema)
+    token = uuid.uuid4().hex[:12]
+
+    def write(batches):
+        from pyspark import TaskContext
+
+        name = parquet_parts.part_name(token, TaskContext.get().partitionId())
+        yield from parquet_parts.write_part(batches, output, name, schema, endpoint)
+
+    endpoint = storage.endpoint()
+    storage.remove_tree(output)
+    written = map_batches(df, write, parquet_parts.WRITTEN_SCHEMA).collect()
+    if not written:
+        parquet_parts.write_empty(output, parquet_parts.part_name(token, 0), schema)
 
 
 def write_with_rejects(df, output: str) -> dict[str, int]:

@@ -20,8 +20,8 @@ if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/
 import argparse
 import functools
 
-from jobs.common import main_for, map_batches, read_dataset, spark_path, write_dataset, write_with_rejects
-from pipeline.config import stage_parser
+from jobs.common import main_for, map_batches, read_dataset, write_dataset, write_with_rejects
+from pipeline.config import UsageError, stage_parser
 from pipeline.dedup.features import feature_batches, feature_schema
 from pipeline.dedup.index import PAIR_ESTIMATE_SCHEMA, check_index, pair_estimates, write_index_meta
 from pipeline.dedup.params import DedupParams
@@ -62,6 +62,12 @@ def params_of(args) -> DedupParams:
                        bands=args.bands, rows=args.rows, verify=args.verify, max_bucket=args.max_bucket,
                        false_negative_weight=args.false_negative_weight,
                        keep_policy=args.keep_policy)
+
+
+def check_args(args) -> None:
+    problems = params_of(args).problems()
+    if problems:
+        raise UsageError("; ".join(problems))
 
 
 def run(spark, args) -> dict:
@@ -265,14 +271,14 @@ def write_index(spark, features, output: str, index: str, params: DedupParams) -
     """Signatures and band hashes of the rows kept in `output`."""
     from pyspark.sql import functions as F
 
-    kept_ids = spark.read.parquet(spark_path(output)).select("id")
+    kept_ids = read_dataset(spark, [output]).select("id")
     kept = features.where(F.col("band_hashes").isNotNull()).join(kept_ids, "id", "left_semi")
     write_dataset(kept.select("id", "signature", "band_hashes"), index)
-    rows = spark.read.parquet(spark_path(index)).count()
+    rows = read_dataset(spark, [index]).count()
     write_index_meta(index, params.index_signature(), rows)
 
 
-main = main_for("dedup", build_parser, run)
+main = main_for("dedup", build_parser, run, check=check_args)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,7 @@ if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/
 
 import functools
 
-from jobs.common import main_for, map_batches, read_dataset, spark_path, write_with_rejects
+from jobs.common import main_for, map_batches, read_dataset, write_with_rejects
 from pipeline.config import stage_parser
 from pipeline.filters import config as filter_config
 from pipeline.filters.apply import ADDED_COLUMNS, filter_batches, output_schema
@@ -66,7 +66,7 @@ def decontamination_counts(spark, output: str) -> dict:
     how many of them carry the decontamination reason, and matched rows per task."""
     from pyspark.sql import functions as F
 
-    rejects = spark.read.parquet(spark_path(storage.join(output, manifest.REJECTS)))
+    rejects = read_dataset(spark, [storage.join(output, manifest.REJECTS)])
     counted = (rejects.where(F.col(MATCH).isNotNull())
                .groupBy(MATCH, F.col(REASON).startswith(REASON_PREFIX + ":").alias("named")).count().collect())
     by_benchmark: dict[str, dict] = {}

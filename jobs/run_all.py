@@ -19,13 +19,15 @@ import importlib
 
 from pipeline.cli import COMMANDS
 from pipeline.config import UsageError
+from pipeline.io import storage
 from pipeline.spark import get_spark
 
 
 def plan(args) -> list[tuple[str, str, list[str]]]:
     """(label, job module, arguments) for each stage, wired output to input."""
     out = args.output.rstrip("/")
-    common = (["--config", args.config] if args.config else []) + (["--overwrite"] if args.overwrite else [])
+    common = ((["--config", args.config] if args.config else []) + (["--overwrite"] if args.overwrite else [])
+              + (["--s3-endpoint-url", args.s3_endpoint_url] if args.s3_endpoint_url else []))
     steps = [
         ("ingest-github", "jobs.ingest_github", ["--input", *args.repos, "--output", f"{out}/files"]),
         ("filter files", "jobs.filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
@@ -60,11 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", default="out", help="folder (or s3:// prefix) for every stage's output")
     parser.add_argument("--config", help="TOML file with one table per stage ([filter], [dedup], ...)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs made with other settings")
+    parser.add_argument("--s3-endpoint-url", help="S3-compatible store for s3:// inputs and outputs "
+                        "(default: $AWS_ENDPOINT_URL, else AWS)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    storage.use_endpoint(args.s3_endpoint_url)
     for path in args.repos + [p for p in args.warcs if "://" not in p]:
         if not os.path.exists(path):
             raise UsageError(f"input not found: {path}")

@@ -29,7 +29,7 @@ from pipeline.tokenize.partition import (  # noqa: E402
     OUTCOME_SCHEMA,
     REJECT_COLUMNS,
     TokenizeSettings,
-    tokenize_partition,
+    tokenize_partition_to,
 )
 from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, load_tokenizer  # noqa: E402
 
@@ -65,15 +65,11 @@ def check_args(args) -> None:
         raise UsageError("--shard-tokens must be positive")
     if args.partitions is not None and args.partitions <= 0:
         raise UsageError("--partitions must be positive")
-    if storage.is_remote(args.output):
-        raise UsageError("tokenize writes to a local (or mounted shared) folder for now; s3:// output is not "
-                         "supported yet")
     if not 0 <= args.seed < 2**64:
         raise UsageError("--seed must be between 0 and 2**64 - 1")
 
 
 def run(spark, args) -> dict:
-    check_args(args)
     tokenizer = load_tokenizer(args.tokenizer, args.eos_token, args.fim_tokens, need_fim=args.fim_rate > 0)
     settings = TokenizeSettings(
         tokenizer=args.tokenizer, tokenizer_sha256=tokenizer.sha256, eos_token=args.eos_token,
@@ -87,13 +83,14 @@ def run(spark, args) -> dict:
     if args.partitions:
         documents = documents.repartition(args.partitions, "id").sortWithinPartitions("id")
 
-    output = os.path.abspath(args.output)
+    output = args.output if storage.is_remote(args.output) else os.path.abspath(args.output)
     storage.make_dirs(output)
+    endpoint = storage.endpoint()
 
     def tokenize(batches):
         from pyspark import TaskContext
 
-        yield from tokenize_partition(batches, TaskContext.get().partitionId(), output, settings)
+        yield from tokenize_partition_to(batches, TaskContext.get().partitionId(), output, settings, endpoint)
 
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -108,7 +105,8 @@ def run(spark, args) -> dict:
         shards = [row.asDict() for row in outcomes.filter(F.col("kind") == "shard").collect()]
     finally:
         outcomes.unpersist()
-    remove_temporary_files(output)
+    if not storage.is_remote(output):
+        remove_temporary_files(output)
     return summarize(sorted(shards, key=lambda s: s["shard"]), reject_reasons, tokenizer, args)
 
 
@@ -162,7 +160,7 @@ def summarize(shards: list[dict], reject_reasons: Counter, tokenizer, args) -> d
     }
 
 
-main = main_for(STAGE, build_parser, run)
+main = main_for(STAGE, build_parser, run, check=check_args)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -182,8 +182,9 @@ def build_report(out: str) -> str:
         f"<h3>{html.escape(s['folder'])} ({html.escape(str(s['stage']))})</h3>"
         f"<pre>{html.escape(json.dumps(s['config'], indent=2, default=str))}</pre>" for s in stages)))
     body = "".join(f"<section><h2>{html.escape(title)}</h2>{content}</section>" for title, content in sections)
+    where = out if storage.is_remote(out) else os.path.abspath(out)
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Corpus report: {html.escape(out)}</title>"
-            f"<style>{CSS}</style></head><body><h1>Corpus report</h1><p>{html.escape(os.path.abspath(out))}</p>"
+            f"<style>{CSS}</style></head><body><h1>Corpus report</h1><p>{html.escape(where)}</p>"
             f"{body}</body></html>")
 
 

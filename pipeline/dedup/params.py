@@ -26,6 +26,22 @@ class DedupParams:
     false_negative_weight: float = 0.0
     keep_policy: str = DEFAULT_POLICY
 
+    def problems(self) -> list[str]:
+        """What is out of range, as flag names a user can fix."""
+        found = []
+        if not 0.0 < self.threshold <= 1.0:
+            found.append("--threshold must be in (0, 1]")
+        for flag, value in (("--num-perm", self.num_perm), ("--ngram", self.ngram), ("--max-bucket", self.max_bucket)):
+            if value < 1:
+                found.append(f"{flag} must be at least 1")
+        if self.bands < 0 or self.rows < 0 or bool(self.bands) != bool(self.rows):
+            found.append("--bands and --rows go together and must be positive (or both 0 for the optimum)")
+        elif self.bands * self.rows > self.num_perm:
+            found.append(f"--bands x --rows ({self.bands * self.rows}) exceeds --num-perm ({self.num_perm})")
+        if not 0.0 <= self.false_negative_weight <= 1.0:
+            found.append("--false-negative-weight must be in [0, 1]")
+        return found
+
     def banding(self) -> tuple[int, int]:
         if self.bands and self.rows:
             return self.bands, self.rows

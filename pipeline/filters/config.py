@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import json
 from dataclasses import dataclass, field
 
@@ -119,6 +120,7 @@ def settings_from_args(args: argparse.Namespace, registry: Registry, has_nl_lang
     overrides = args.language_overrides or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise UsageError("language_overrides must map a language (or 'kind:<kind>') to a table of keys")
+    check_override_names(overrides, registry)
     return FilterSettings(
         base=base,
         by_language=resolve_languages(base, registry, overrides),
@@ -127,6 +129,19 @@ def settings_from_args(args: argparse.Namespace, registry: Registry, has_nl_lang
         check_nl_language=has_nl_language,
         min_page_chars=args.min_page_chars,
     )
+
+
+def check_override_names(overrides: dict, registry: Registry) -> None:
+    """A misspelt language or kind would silently override nothing: refuse it, with the closest names."""
+    kinds = sorted({f"kind:{spec.kind}" for spec in registry.specs})
+    for key in overrides:
+        if key in kinds or (not key.startswith("kind:") and registry.get(key)):
+            continue
+        known = kinds if key.startswith("kind:") else [spec.name for spec in registry.specs]
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.7)
+        hint = f"; did you mean {', '.join(close)}?" if close else " (`corpus langs list` lists them)"
+        raise UsageError(f"language_overrides: unknown {'kind' if key.startswith('kind:') else 'language'} "
+                         f"'{key}'{hint}")
 
 
 def _json_object(text: str) -> dict:

@@ -51,6 +51,20 @@ def prepare_output(output: str, print_id: str, overwrite: bool = False) -> bool:
     return True
 
 
+def damage(folder: str, written: dict) -> str | None:
+    """What differs between `folder`'s Parquet files now and what its manifest counted when it was
+    written (a part lost, added, or cut short in a copy); None when they agree."""
+    expected = written.get("output", {})
+    if expected.get("format", "parquet") != "parquet" or "files" not in expected:
+        return None
+    sizes = storage.parquet_file_sizes(folder)
+    if len(sizes) != expected["files"] or sum(sizes.values()) != expected["bytes"]:
+        return (f"{folder} holds {len(sizes)} Parquet file(s) of {sum(sizes.values()):,} bytes, but its "
+                f"{MANIFEST} counted {expected['files']} of {expected['bytes']:,} bytes: files were lost, "
+                "added or truncated since it was written; rerun the stage that writes it (with --overwrite)")
+    return None
+
+
 def parquet_stats(folder: str) -> dict:
     """Rows, bytes and file count of a dataset folder, read from Parquet footers only."""
     files = storage.list_parquet_files(folder)

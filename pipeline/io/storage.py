@@ -1,24 +1,87 @@
-"""Local paths and s3:// URIs behind one small interface (pyarrow filesystems)."""
+"""Local paths and s3:// URIs behind one small interface (pyarrow filesystems).
+
+S3-compatible stores (MinIO, Ceph, a local test server) are reached by setting AWS_ENDPOINT_URL, which
+`--s3-endpoint-url` does. Without AWS credentials, requests go unsigned (public buckets).
+"""
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import pyarrow.fs as pafs
+
+ENDPOINT_ENV = "AWS_ENDPOINT_URL"
+S3_ATTEMPTS = int(os.environ.get("CORPUS_S3_ATTEMPTS", "10"))  # transient errors (5xx, throttling) are retried
+# pyarrow's own retries miss some transient failures: an error body larger than a small ranged read (a
+# Parquet footer) surfaces as INTERNAL_FAILURE. These errors are final; any other AWS error is retried.
+FINAL_AWS_ERRORS = ("ACCESS_DENIED", "NO_SUCH", "RESOURCE_NOT_FOUND", "INVALID_ACCESS_KEY", "SIGNATURE")
+T = TypeVar("T")
 
 
 def is_remote(uri: str) -> bool:
     return "://" in uri and not uri.startswith("file://")
 
 
+def use_endpoint(endpoint: str | None) -> None:
+    """Point this process's S3 clients at `endpoint` (executors get the driver's setting this way)."""
+    if endpoint:
+        os.environ[ENDPOINT_ENV] = endpoint
+
+
+def endpoint() -> str | None:
+    return os.environ.get(ENDPOINT_ENV) or os.environ.get(f"{ENDPOINT_ENV}_S3")
+
+
 def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
     """The filesystem holding `uri` and the path inside it."""
+    if uri.startswith("s3://"):
+        path = uri[len("s3://"):]
+        return _s3(path.split("/", 1)[0], endpoint()), path
     if is_remote(uri):
         return pafs.FileSystem.from_uri(uri)
     if uri.startswith("file://"):
         uri = uri[len("file://"):]
     return pafs.LocalFileSystem(), os.path.abspath(uri)
+
+
+@functools.lru_cache(maxsize=32)
+def _s3(bucket: str, endpoint_url: str | None) -> pafs.S3FileSystem:
+    import boto3
+
+    session = boto3.session.Session()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or session.region_name
+    if region is None:
+        region = "us-east-1" if endpoint_url else pafs.resolve_s3_region(bucket)
+    return pafs.S3FileSystem(
+        region=region, endpoint_override=endpoint_url, anonymous=session.get_credentials() is None,
+        retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=S3_ATTEMPTS),
+    )
+
+
+def transient(error: BaseException) -> bool:
+    message = str(error)
+    return isinstance(error, OSError) and "AWS Error" in message and not any(c in message for c in FINAL_AWS_ERRORS)
+
+
+def retrying(action: Callable[[], T], attempts: int = S3_ATTEMPTS) -> T:
+    """`action()`, run again after a transient object-store error (it must be safe to repeat)."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except OSError as error:
+            if attempt + 1 == attempts or not transient(error):
+                raise
+            pause(attempt)
+    raise AssertionError("unreachable")
+
+
+def pause(attempt: int) -> None:
+    time.sleep(min(0.05 * 2**attempt, 5.0))
 
 
 def join(base: str, *names: str) -> str:
@@ -27,13 +90,17 @@ def join(base: str, *names: str) -> str:
 
 def exists(uri: str) -> bool:
     fs, path = filesystem(uri)
-    return fs.get_file_info(path).type != pafs.FileType.NotFound
+    return retrying(lambda: fs.get_file_info(path)).type != pafs.FileType.NotFound
 
 
 def read_text(uri: str) -> str:
     fs, path = filesystem(uri)
-    with fs.open_input_stream(path) as stream:
-        return stream.read().decode("utf-8")
+
+    def read():
+        with fs.open_input_stream(path) as stream:
+            return stream.read().decode("utf-8")
+
+    return retrying(read)
 
 
 def write_text_atomic(uri: str, text: str) -> None:
@@ -57,6 +124,12 @@ def remove_tree(uri: str) -> None:
         fs.delete_dir(path)
 
 
+def upload(local_path: str, uri: str) -> None:
+    """Copy a local file to `uri` (a multipart upload for large files on S3)."""
+    fs, path = filesystem(uri)
+    pafs.copy_files(local_path, path, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=fs)
+
+
 def make_dirs(uri: str) -> None:
     fs, path = filesystem(uri)
     fs.create_dir(path, recursive=True)
@@ -64,21 +137,26 @@ def make_dirs(uri: str) -> None:
 
 def list_parquet_files(uri: str) -> list[str]:
     """Parquet files of a dataset folder (recursively, skipping `_`/`.` entries) or of a glob."""
+    return sorted(parquet_file_sizes(uri))
+
+
+def parquet_file_sizes(uri: str) -> dict[str, int]:
+    """{file: size in bytes} of the Parquet files `list_parquet_files` lists (sizes come with the listing)."""
     if not is_remote(uri) and any(ch in uri for ch in "*?["):
-        return sorted(p for p in glob.glob(uri, recursive=True) if p.endswith(".parquet"))
+        return {p: os.path.getsize(p) for p in glob.glob(uri, recursive=True) if p.endswith(".parquet")}
     fs, path = filesystem(uri)
-    info = fs.get_file_info(path)
+    info = retrying(lambda: fs.get_file_info(path))
     if info.type == pafs.FileType.File:
-        return [uri]
+        return {uri: info.size}
     if info.type == pafs.FileType.NotFound:
-        return []
-    found = []
-    for entry in fs.get_file_info(pafs.FileSelector(path, recursive=True)):
+        return {}
+    found = {}
+    for entry in retrying(lambda: fs.get_file_info(pafs.FileSelector(path, recursive=True))):
         relative = entry.path[len(path):].lstrip("/")
         hidden = any(part.startswith(("_", ".")) for part in relative.split("/"))
         if entry.type == pafs.FileType.File and entry.path.endswith(".parquet") and not hidden:
-            found.append(_with_scheme(uri, entry.path))
-    return sorted(found)
+            found[_with_scheme(uri, entry.path)] = entry.size
+    return found
 
 
 def _with_scheme(uri: str, path: str) -> str:

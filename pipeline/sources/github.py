@@ -115,7 +115,7 @@ def read_repository(source: RepoSource, options: IngestOptions) -> Iterator[dict
             yield _entry_row(source, entry, listing, options)
     except (OSError, subprocess.CalledProcessError, ValueError, EOFError, readers.tarfile.TarError,
             readers.zipfile.BadZipFile) as error:
-        yield _row(source, None, None, reason=f"unreadable_repository: {_describe(error)}")
+        yield files_row(source, None, None, reason=f"unreadable_repository: {_describe(error)}")
 
 
 def _open(source: RepoSource, options: IngestOptions) -> readers.RepoListing:
@@ -156,30 +156,30 @@ def _entry_row(source: RepoSource, entry: readers.Entry, listing: readers.RepoLi
     path = entry.path
     common = {"commit": listing.commit, "license": listing.license}
     if not _is_valid_utf8(path):
-        return _row(source, _printable(path), None, reason="invalid_path_encoding", **common)
+        return files_row(source, _printable(path), None, reason="invalid_path_encoding", **common)
     if entry.kind != readers.FILE:
-        return _row(source, path, None, reason=entry.kind, **common)
+        return files_row(source, path, None, reason=entry.kind, **common)
     vendored = vendored_rule(path)
     generated = generated_rule(path)
     flags = {"is_vendored": vendored is not None, "is_generated": generated is not None}
     path_rule = vendored or generated
     if path_rule:
-        return _row(source, path, None, reason=path_rule, size=entry.size, **flags, **common)
+        return files_row(source, path, None, reason=path_rule, size=entry.size, **flags, **common)
     if entry.size > options.max_file_bytes:
-        return _row(source, path, None, reason=f"too_large: {entry.size} bytes > {options.max_file_bytes}",
-                    size=entry.size, **flags, **common)
+        return files_row(source, path, None, reason=f"too_large: {entry.size} bytes > {options.max_file_bytes}",
+                         size=entry.size, **flags, **common)
     if os.path.splitext(path)[1].lower() in BINARY_EXTENSIONS:
-        return _row(source, path, None, reason="binary: extension", size=entry.size, **flags, **common)
+        return files_row(source, path, None, reason="binary: extension", size=entry.size, **flags, **common)
     data = entry.read(options.max_file_bytes + 1)
     if len(data) > options.max_file_bytes:  # the listing's size was wrong (or the file grew)
-        return _row(source, path, None, reason=f"too_large: over {options.max_file_bytes} bytes",
-                    size=len(data), **flags, **common)
+        return files_row(source, path, None, reason=f"too_large: over {options.max_file_bytes} bytes",
+                         size=len(data), **flags, **common)
     text, problem = decode_text(data)
     if problem:
-        return _row(source, path, None, reason=problem, size=len(data), **flags, **common)
+        return files_row(source, path, None, reason=problem, size=len(data), **flags, **common)
     if not text:
-        return _row(source, path, None, reason="empty", size=0, **flags, **common)
-    return _row(source, path, text, language=detect_language(path, text), **flags, **common)
+        return files_row(source, path, None, reason="empty", size=0, **flags, **common)
+    return files_row(source, path, text, language=detect_language(path, text), **flags, **common)
 
 
 def decode_text(data: bytes) -> tuple[str | None, str | None]:
@@ -209,8 +209,8 @@ def _printable(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _row(source: RepoSource, path: str | None, content: str | None, reason: str | None = None,
-         language: str | None = None, size: int | None = None, is_vendored: bool = False,
+def files_row(source: RepoSource, path: str | None, content: str | None, reason: str | None = None,
+              language: str | None = None, size: int | None = None, is_vendored: bool = False,
          is_generated: bool = False, commit: str | None = None, license: str | None = None) -> dict:
     return {
         "id": make_id(SOURCE, source.repo_name, path if path is not None else f"<{source.location}>"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.io import storage
 from pipeline.schema import REASON
 from pipeline.tokenize.encode import FimSettings, encode_documents
 from pipeline.tokenize.fim import NONE
@@ -170,6 +172,23 @@ def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, 
     except BaseException:
         roller.abort()
         raise
+
+
+def tokenize_partition_to(batches: Iterable[pa.RecordBatch], partition_index: int, output: str,
+                          settings: TokenizeSettings, endpoint: str | None = None) -> Iterator[pa.RecordBatch]:
+    """`tokenize_partition` into a local folder or an object store (s3://): there each shard is
+    written to a local staging folder first and uploaded once complete."""
+    if not storage.is_remote(output):
+        yield from tokenize_partition(batches, partition_index, output, settings)
+        return
+    storage.use_endpoint(endpoint)
+    with tempfile.TemporaryDirectory(prefix="corpus-tokenize-") as staging:
+        for outcome in tokenize_partition(batches, partition_index, staging, settings):
+            for name in sorted(os.listdir(staging)):
+                if ".tmp-" not in name:  # a finished shard's .bin and .idx
+                    storage.upload(os.path.join(staging, name), storage.join(output, name))
+                    os.remove(os.path.join(staging, name))
+            yield outcome
 
 
 def _reject_batch(columns: dict[str, pa.Array], reasons: pa.Array) -> pa.RecordBatch:

@@ -191,6 +191,7 @@ def s3_client(endpoint_url: str | None, anonymous: str, timeout_seconds: float):
     # Our own retry loop (with stream resumption) is the only one, so attempts add up predictably.
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
+        max_pool_connections=64,  # one connection per fetching thread (SWH ingest runs 16 per task)
         connect_timeout=timeout_seconds,
         read_timeout=timeout_seconds,
         signature_version=UNSIGNED if unsigned else None,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from filter_rows import file_row, reasons, settings
 
 from jobs.filter import build_parser
 from pipeline.config import UsageError, parse_stage_args
 from pipeline.filters.config import Thresholds, resolve_languages, settings_from_args
-from pipeline.langs.registry import Registry, parse_spec
+from pipeline.langs.registry import Registry, default_registry, parse_spec
 
 REGISTRY = Registry([
     parse_spec({"name": "Toy", "kind": "code", "aliases": ["toylang"], "filters": {"max_line_length": 50}}),
@@ -54,12 +56,12 @@ def test_config_file_and_flags(tmp_path):
     config.write_text("[filter]\nmax_line_length = 500\nnl_languages = ['en']\nreject_unknown_language = false\n"
                       "[filter.language_overrides.Python]\nmin_alpha_fraction = 0.5\n")
     args = parse(["--config", str(config), "--max-avg-line-length", "80"])
-    built = settings_from_args(args, Registry([]))
+    built = settings_from_args(args, default_registry())
     assert built.base.max_line_length == 500 and built.base.max_avg_line_length == 80
     assert built.nl_languages == ("en",) and not built.reject_unknown_language
     assert built.for_language("python").min_alpha_fraction == 0.5
     flags = parse(["--language-overrides", '{"JSON": {"max_chars": 100}}', "--no-humaneval"])
-    assert settings_from_args(flags, Registry([])).for_language("JSON").max_chars == 100
+    assert settings_from_args(flags, default_registry()).for_language("JSON").max_chars == 100
     assert flags.humaneval is False
 
 
@@ -83,3 +85,14 @@ def test_installed_specs_resolve():
     from pipeline.langs.registry import default_registry
 
     resolve_languages(Thresholds(), default_registry())  # every spec's [filters] names known keys
+
+
+@pytest.mark.parametrize("name, message", [
+    ("Pyhton", "unknown language 'Pyhton'; did you mean Python"),
+    ("kind:dta", "unknown kind 'kind:dta'; did you mean kind:data"),
+    ("Xqzzv", "unknown language 'Xqzzv' (`corpus langs list` lists them)"),
+])
+def test_unknown_language_names_in_overrides_are_usage_errors(name, message):
+    args = parse(["--language-overrides", f'{{"{name}": {{"max_chars": 100}}}}'])
+    with pytest.raises(UsageError, match=re.escape(message)):
+        settings_from_args(args, default_registry())
