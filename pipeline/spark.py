@@ -30,7 +30,8 @@ def get_spark(app_name: str = "corpus"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         builder = (
-            builder.master(os.environ.get("CORPUS_SPARK_MASTER", "local[*]"))
+            # up to 4 attempts per task, as on a cluster: a crashed (e.g. OOM-killed) Python worker is retried
+            builder.master(os.environ.get("CORPUS_SPARK_MASTER", "local[*,4]"))
             .config("spark.driver.memory", os.environ.get("CORPUS_DRIVER_MEMORY", "4g"))
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "8")

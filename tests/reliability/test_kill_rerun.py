@@ -15,12 +15,12 @@ from jobs import dedup, ingest_github, tokenize
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
-def make_repos(root, count=30):
+def make_repos(root, count=30, lines=20):
     for index in range(count):
         repo = root / f"owner__repo{index:02d}"
         (repo / "pkg").mkdir(parents=True)
         for module in range(5):
-            (repo / "pkg" / f"mod{module}.py").write_text(f"VALUE = {index * 10 + module}\n" * 20)
+            (repo / "pkg" / f"mod{module}.py").write_text(f"VALUE = {index * 10 + module}\n" * lines)
 
 
 def ids(folder):
@@ -126,18 +126,20 @@ def python_workers(root_pid: int) -> list[int]:
 
 def test_tokenize_survives_a_killed_executor_process(spark, tmp_path):
     """SIGKILL of a Python worker mid-task: Spark retries the task, and the shards equal a clean run's."""
-    make_repos(tmp_path / "repos", count=60)
+    make_repos(tmp_path / "repos", count=60, lines=400)  # tasks of a few seconds: time to catch one
     files = str(tmp_path / "files")
     assert ingest_github.main(["--input", str(tmp_path / "repos"), "--output", files], spark=spark) == 0
     out = tmp_path / "tokens"
     args = ["--input", files, "--output", str(out), "--shard-tokens", "2000", "--partitions", "4"]
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "tokenize", *args], start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "CORPUS_SPARK_MASTER": "local[2,4]"})  # 4 attempts per task
+    log = tmp_path / "stderr.log"
+    with open(log, "w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "tokenize", *args], start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env={**os.environ, "CORPUS_SPARK_MASTER": "local[2,4]"})  # 4 attempts per task
     killed = None
     deadline = time.time() + 240
     while killed is None and time.time() < deadline and process.poll() is None:
-        if out.exists() and any(".tmp-" in name for name in os.listdir(out)):
+        if out.exists():  # the driver made the folder: the Python workers alive now are tokenizing
             workers = python_workers(process.pid)
             if workers:
                 os.kill(workers[0], signal.SIGKILL)
@@ -145,6 +147,7 @@ def test_tokenize_survives_a_killed_executor_process(spark, tmp_path):
         time.sleep(0.02)
     assert killed is not None, "no worker was caught writing"
     assert process.wait(timeout=300) == 0
+    assert "Python worker exited unexpectedly" in log.read_text()  # the kill hit a running task: it ran again
     clean = tmp_path / "clean"
     assert tokenize.main([*args[:3], str(clean), *args[4:]], spark=spark) == 0
     assert shard_digests(out) == shard_digests(clean) and len(shard_digests(out)) > 8
