@@ -2,6 +2,7 @@
 real S3-compatible server (moto) on 127.0.0.1."""
 
 import os
+import urllib.request
 
 import pytest
 
@@ -33,5 +34,8 @@ def s3_endpoint(monkeypatch):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    endpoint = f"http://{host}:{port}"
+    yield endpoint
+    # moto keeps its buckets in this process, across servers: start the next test from an empty store
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
     server.stop()

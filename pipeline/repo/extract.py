@@ -25,6 +25,14 @@ TOO_LARGE = "too_large"
 TIMEOUT = "timeout"
 PARSE_FAILED = "parse_failed"
 NO_IMPORTS_STATUSES = (TOO_LARGE, TIMEOUT, PARSE_FAILED)
+# tree-sitter's query cursor slows from milliseconds to minutes once a tree is deeper than ~32k nodes
+# (100k nested calls, a 40k-long `else if` chain); no import sits that deep, so matches start above this.
+MAX_QUERY_DEPTH = 10_000
+# A Rust `use` tree is expanded without recursion, down to this depth, into at most this many paths.
+MAX_USE_DEPTH = 64
+MAX_USE_PATHS = 10_000
+# Ancestors looked at for enclosing `mod name { }` blocks (each `use` walks up: quadratic if unbounded).
+MAX_MODULE_NESTING = 64
 
 
 @dataclass(frozen=True)
@@ -124,7 +132,9 @@ def _parse(grammar: str, source: bytes, max_seconds: float):
 def _facts_from_tree(grammar: str, tree, source: bytes) -> FileFacts:
     from tree_sitter import QueryCursor
 
-    captures = QueryCursor(_query(grammar)).captures(tree.root_node)
+    cursor = QueryCursor(_query(grammar))
+    cursor.set_max_start_depth(MAX_QUERY_DEPTH)
+    captures = cursor.captures(tree.root_node)
     facts = FileFacts()
     imports: list[Import] = []
 
@@ -219,33 +229,55 @@ def _php_uses(text: str) -> list[Import]:
 
 
 def expand_rust_use(text: str) -> list[str]:
-    """`crate::a::{b, c::{d, self}} as x` -> ['crate::a::b', 'crate::a::c::d', 'crate::a::c']."""
+    """`crate::a::{b, c::{d, self}} as x` -> ['crate::a::b', 'crate::a::c::d', 'crate::a::c'].
+
+    One pass over the text with a stack of group prefixes (no recursion: a hostile file nests
+    groups 100k deep); groups deeper than MAX_USE_DEPTH are skipped."""
     text = re.sub(r"\s+", "", re.sub(r"\s+as\s+\w+", "", text))
+    found: dict[str, None] = {}
+    prefixes = [""]  # prefix of each open group; the first is the statement itself
+    skipped = 0  # open groups below MAX_USE_DEPTH
+    item = ""
 
-    def expand(prefix: str, tree: str) -> list[str]:
-        start = tree.find("{")
-        if start < 0:
-            return [_join_rust(prefix, tree)]
-        head = tree[:start].rstrip(":")
-        inner = tree[start + 1:tree.rfind("}")]
-        out = []
-        for part in _split_top_level(inner):
-            out += expand(_join_rust(prefix, head), part)
-        return out
+    def emit() -> None:
+        path = re.sub(r"(::)?(\*|self)$", "", _join_rust(prefixes[-1], item))
+        if path and len(found) < MAX_USE_PATHS:
+            found[path] = None
 
-    paths = []
-    for path in expand("", text):
-        path = re.sub(r"(::)?(\*|self)$", "", path)
-        if path and path not in paths:
-            paths.append(path)
-    return paths
+    for token in re.findall(r"[{},]|[^{},]+", text):
+        if token == "{":
+            if skipped or len(prefixes) > MAX_USE_DEPTH:
+                skipped += 1
+            else:
+                prefixes.append(_join_rust(prefixes[-1], item.rstrip(":")))
+            item = ""
+        elif token == "}":
+            if skipped:
+                skipped -= 1
+            else:
+                if item:
+                    emit()
+                if len(prefixes) > 1:
+                    prefixes.pop()
+            item = ""
+        elif token == ",":
+            if item and not skipped:
+                emit()
+            item = ""
+        else:
+            item = token
+    if item and not skipped:
+        emit()
+    return list(found)
 
 
 def _inline_module_depth(node) -> int:
     """How many `mod name { ... }` blocks enclose a node (e.g. `#[cfg(test)] mod tests`)."""
     depth = 0
     parent = node.parent
-    while parent is not None:
+    for _ in range(MAX_MODULE_NESTING):
+        if parent is None:
+            break
         if parent.type == "mod_item":
             depth += 1
         parent = parent.parent
@@ -270,23 +302,6 @@ def _join_rust(prefix: str, item: str) -> str:
     if not prefix:
         return item
     return f"{prefix}::{item}" if item else prefix
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, current = [], 0, []
-    for ch in text:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    if current:
-        parts.append("".join(current))
-    return [p for p in parts if p]
 
 
 def _regex_imports(content: str, patterns: tuple[str, ...]) -> list[Import]:

@@ -125,7 +125,7 @@ class RepoIndex:
         for path in self.files_named("Cargo.toml"):
             try:
                 name = tomllib.loads(self.content_of(path)).get("package", {}).get("name")
-            except tomllib.TOMLDecodeError:
+            except (tomllib.TOMLDecodeError, RecursionError):  # a hostile file nests arrays thousands deep
                 continue
             if isinstance(name, str):
                 crates[name.replace("-", "_")] = join(dirname(path), "src") or "src"
@@ -172,15 +172,18 @@ def closest(candidates: list[str], near: str) -> str | None:
 
 
 def _loose_json(text: str) -> dict:
-    """JSON that may hold comments and trailing commas (tsconfig); {} when unreadable."""
+    """JSON that may hold comments and trailing commas (tsconfig); {} when unreadable (or nested
+    deeper than the parser's recursion limit)."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        return {}
     except ValueError:
         comments = r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/'  # keep strings, drop comments
         stripped = re.sub(comments, lambda m: m.group(1) or "", text, flags=re.S)
         stripped = re.sub(r",(\s*[}\]])", r"\1", stripped)
         try:
             data = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
     return data if isinstance(data, dict) else {}

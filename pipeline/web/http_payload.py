@@ -15,6 +15,7 @@ META_CHARSET = re.compile(
 HTML_START = re.compile(
     rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
 )
+MAX_BODY_BYTES = 64 << 20  # inflated size of a body, as the WARC reader's limit on a record
 # Text with more than this share of control bytes or replacement characters is binary, not a page.
 MAX_BAD_CHAR_SHARE = 0.01
 NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or b == 0x0B or 0x0E <= b <= 0x1F))
@@ -22,6 +23,10 @@ NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or b == 0x0B o
 
 class MalformedHttp(ValueError):
     pass
+
+
+class BodyTooLarge(ValueError):
+    """A compressed body that inflates past MAX_BODY_BYTES (a gzip bomb: 4 GB of zeros is 4 MB)."""
 
 
 @dataclass
@@ -78,15 +83,25 @@ def decoded_body(response: HttpResponse) -> bytes:
         body = _dechunk(body)
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("gzip", "x-gzip"):
-        body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        body = _inflate(body, 16 + zlib.MAX_WBITS)
     elif encoding == "deflate":
         try:
-            body = zlib.decompress(body)
+            body = _inflate(body, zlib.MAX_WBITS)
         except zlib.error:
-            body = zlib.decompress(body, -zlib.MAX_WBITS)
+            body = _inflate(body, -zlib.MAX_WBITS)
     elif encoding not in ("", "identity"):
         raise ValueError(f"unsupported content encoding {encoding}")
     return body
+
+
+def _inflate(data: bytes, wbits: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(data, MAX_BODY_BYTES + 1)  # never allocates more than the limit
+    if len(out) > MAX_BODY_BYTES:
+        raise BodyTooLarge(f"content encoding inflates past {MAX_BODY_BYTES} bytes")
+    if not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")  # as zlib.decompress says
+    return out
 
 
 def decode_text(body: bytes, declared: str | None) -> str | None:

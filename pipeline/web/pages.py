@@ -17,7 +17,14 @@ from pipeline.schema import PAGES_SCHEMA, make_id, rows_to_batches
 from pipeline.web import langid
 from pipeline.web.extract import DEFAULT_EXTRACTOR, extract_main_text
 from pipeline.web.fetch import FetchError, FetchSettings
-from pipeline.web.http_payload import MalformedHttp, decode_text, decoded_body, is_html, parse_http_response
+from pipeline.web.http_payload import (
+    BodyTooLarge,
+    MalformedHttp,
+    decode_text,
+    decoded_body,
+    is_html,
+    parse_http_response,
+)
 from pipeline.web.timed import CallFailed, CallTimeout, TimedWorker
 from pipeline.web.urls import normalize_url, url_domain
 from pipeline.web.warc import WarcCapture, read_captures
@@ -99,6 +106,8 @@ def decoded_html(capture: WarcCapture, url: str | None) -> tuple[str, int]:
         raise PageRejected("not_html", response.mime_type or None)
     try:
         html = decode_text(decoded_body(response), response.charset)
+    except BodyTooLarge as error:
+        raise PageRejected("too_large", str(error)) from None
     except (ValueError, zlib.error) as error:
         raise PageRejected("decode_error", str(error)) from None
     if html is None:

@@ -243,3 +243,16 @@ def test_character_classes_match_python_str_methods():
 def test_empty_batch():
     out = filter_batch(pa.RecordBatch.from_pylist([], schema=INPUT_UNION_SCHEMA), settings())
     assert out.num_rows == 0 and out.schema == output_schema(INPUT_UNION_SCHEMA)
+
+
+def test_character_counts_of_rows_longer_than_a_chunk(monkeypatch):
+    """Rows are classified a chunk at a time (a 50 MB one-line file must not cost 250 MB of masks)."""
+    from pipeline.filters import chars
+
+    monkeypatch.setattr(chars, "ASCII_CHUNK", 64)
+    texts = [HEALTHY_PYTHON * 7, "x", "", words(500) + " 123\t\n", HEALTHY_PYTHON]
+    rows = run_rows([file_row(text, path=f"f{n}.py") for n, text in enumerate(texts)])
+    for row, text in zip(rows, texts, strict=True):
+        assert row["content_chars"] == len(text)
+        assert row["nonspace_chars"] == sum(not c.isspace() for c in text)
+        assert row["alpha_fraction"] == pytest.approx(sum(c.isalpha() for c in text) / max(len(text), 1))

@@ -153,3 +153,29 @@ def test_decode_text():
     assert decode_text("é".encode()) == ("é", None)
     assert decode_text(b"\xef\xbb\xbfhi") == ("hi", None)
     assert decode_text(b"a\0b")[1].startswith("binary")
+
+
+def test_tar_bomb_member_is_skipped_in_bounded_time(tmp_path):
+    """A member of 1 GiB of zeros (1 MB compressed): tarfile's stream mode ("r|*") re-sliced its whole
+    decompressed buffer at every read and took hours to skip it; the file after it must still be read."""
+    import resource
+    import time
+
+    from tests.reliability.hostile_corpus import GIB, write_tar_bomb
+
+    archive = tmp_path / "bomb.tar.gz"
+    write_tar_bomb(archive, GIB)
+    started = time.monotonic()
+    rows = rows_by_path(RepoSource("archive", str(archive), "x/bomb"))
+    assert time.monotonic() - started < 60
+    assert rows["zeros.txt"]["reason"] == f"too_large: {GIB} bytes > 1000"
+    assert rows["after.py"]["reason"] is None and "greeting" in rows["after.py"]["content"]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1 << 20  # KiB: under 1 GiB resident
+
+
+def test_many_files_folder_paths(tmp_path):
+    root = tmp_path / "many"
+    write(root, {f"pkg{n % 3}/m{n}.py": f"X = {n}\n" for n in range(30)})
+    rows = rows_by_path(RepoSource("folder", str(root) + "/", "x/many"))
+    assert sorted(rows) == sorted(f"pkg{n % 3}/m{n}.py" for n in range(30))
+    assert rows["pkg1/m4.py"]["content"] == "X = 4\n"

@@ -42,10 +42,9 @@ def rows(uri: str, columns: list[str]) -> list[tuple]:
 
 
 def run_chain(spark, root: str) -> None:
-    """ingest -> filter -> dedup -> tokenize, every output under `root` (a folder or an s3:// prefix)."""
+    """ingest -> dedup -> tokenize, every output under `root` (a folder or an s3:// prefix)."""
     assert ingest_github.main(["--input", SAMPLE_REPOS, "--output", f"{root}/files"], spark=spark) == 0
-    assert filter_job.main(["--input", f"{root}/files", "--output", f"{root}/filtered"], spark=spark) == 0
-    assert dedup.main(["--input", f"{root}/filtered", "--output", f"{root}/dedup"], spark=spark) == 0
+    assert dedup.main(["--input", f"{root}/files", "--output", f"{root}/dedup"], spark=spark) == 0
     assert tokenize.main(["--input", f"{root}/dedup", "--output", f"{root}/tokens", "--shard-tokens", "20000",
                           "--partitions", "2"],
                          spark=spark) == 0
@@ -55,7 +54,7 @@ def run_chain(spark, root: str) -> None:
 def test_stages_on_s3_equal_the_same_stages_on_disk(spark, bucket, tmp_path):
     run_chain(spark, "s3://corpus/run")
     run_chain(spark, str(tmp_path))
-    for name in ("files", "filtered", "dedup"):
+    for name in ("files", "dedup"):
         assert rows(f"s3://corpus/run/{name}", ["id"]) == rows(str(tmp_path / name), ["id"])
         assert rows(f"s3://corpus/run/{name}/_rejects", ["id", "reason"]) == \
             rows(str(tmp_path / name / "_rejects"), ["id", "reason"])
@@ -73,7 +72,7 @@ def test_stages_on_s3_equal_the_same_stages_on_disk(spark, bucket, tmp_path):
         assert got.tokens == expected.tokens and all((got[i] == expected[i]).all() for i in range(len(got)))
     # a rerun of a finished stage on S3 is skipped, as on disk
     finished = manifest.read_manifest("s3://corpus/run/dedup")["created_at"]
-    assert dedup.main(["--input", "s3://corpus/run/filtered", "--output", "s3://corpus/run/dedup"], spark=spark) == 0
+    assert dedup.main(["--input", "s3://corpus/run/files", "--output", "s3://corpus/run/dedup"], spark=spark) == 0
     assert manifest.read_manifest("s3://corpus/run/dedup")["created_at"] == finished
 
 

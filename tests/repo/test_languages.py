@@ -266,3 +266,36 @@ def test_timeout_budget_is_a_status_not_a_crash():
 
     facts = extract_facts("import os\n" * 50000, REGISTRY.get("Python"), Budget(max_seconds=0.0))
     assert facts.status == TIMEOUT and facts.imports == []
+
+
+def test_deeply_nested_sources_are_parsed_in_bounded_time():
+    """Past ~32k levels tree-sitter's query cursor took minutes (40k nested calls: 21 s, 100k: hours);
+    recursive expansion of a nested Rust `use` overflowed the stack. Imports at the top are still found."""
+    import time
+
+    from pipeline.repo.extract import expand_rust_use
+
+    depth = 60_000
+    cases = {
+        "JavaScript": "import x from './x.js';\nconst v =\n" + "jb(\n" * depth + "1\n" + ")\n" * depth,
+        "Java": "import a.b.C;\nclass Deep { int x =\n" + "jv(\n" * depth + "1\n" + ")\n" * depth + "; }\n",
+        "Rust": "use std::io;\nuse " + "rsd::{\n" * depth + "x\n" + "}\n" * depth + ";\n",
+    }
+    for language, text in cases.items():
+        started = time.monotonic()
+        facts = extract_facts(text, REGISTRY.get(language))
+        assert time.monotonic() - started < 15, language
+        assert facts.imports and facts.imports[0].target in ("./x.js", "a.b.C", "std::io"), language
+    assert expand_rust_use("a::{" * 100_000 + "b" + "}" * 100_000) == []  # deeper than MAX_USE_DEPTH: skipped
+    assert expand_rust_use("a::{b::{c::{d, e}, f}, g, h::{i}}") == ["a::b::c::d", "a::b::c::e", "a::b::f", "a::g",
+                                                                     "a::h::i"]
+    assert expand_rust_use("crate::a::{b, c::{d, self}} as x") == ["crate::a::b", "crate::a::c::d", "crate::a::c"]
+
+
+def test_deeply_nested_build_files_are_ignored_not_fatal():
+    from pipeline.repo.index import RepoIndex
+
+    nested_toml = '[package]\nname = "deep"\n[metadata]\nx = [\n' + '["tomlx",\n' * 3000 + "1" + "]\n" * 3000 + "]\n"
+    nested_json = '{"compilerOptions": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    index = RepoIndex(["Cargo.toml", "tsconfig.json", "package.json"], [nested_toml, nested_json, nested_json])
+    assert index.cargo_crates == {} and index.ts_aliases == [] and index.package_json_names == {}

@@ -32,3 +32,23 @@ def test_html_is_recognized_by_type_or_by_its_start():
     assert not is_html(response("", b"plain words"))
     parsed = response("Content-Type: text/html; charset=ISO-8859-1", b"")
     assert parsed.charset == "ISO-8859-1"
+
+
+def test_gzip_bomb_body_is_refused_without_inflating_it():
+    import resource
+    import zlib
+
+    import pytest
+
+    from pipeline.web.http_payload import MAX_BODY_BYTES, BodyTooLarge
+
+    bomb = gzip.compress(bytes(MAX_BODY_BYTES + 1), compresslevel=1)
+    with pytest.raises(BodyTooLarge):
+        decoded_body(response("Content-Type: text/html\r\nContent-Encoding: gzip", bomb))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1 << 20  # KiB
+    with pytest.raises(zlib.error):  # a cut stream is still an error, as with zlib.decompress
+        decoded_body(response("Content-Encoding: gzip", gzip.compress(b"<html>" * 1000)[:-20]))
+    page = b"<html><body>deflated</body></html>"
+    assert decoded_body(response("Content-Encoding: deflate", zlib.compress(page))) == page
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    assert decoded_body(response("Content-Encoding: deflate", raw.compress(page) + raw.flush())) == page

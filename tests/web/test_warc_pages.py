@@ -132,3 +132,32 @@ def test_time_limited_worker_gives_the_same_rows(tmp_path):
     limited = list(warc_pages(str(path), IngestSettings(extraction_timeout=20)))
     page_extractor("resiliparse", 20).worker.stop()
     assert limited == in_process and reasons(limited) == [None, None, None]
+
+
+def test_wrong_lengths_and_huge_records_lose_no_neighbour(tmp_path):
+    """A record declaring fewer bytes than it holds, one declaring more, one absurdly many, and a 256 MiB
+    record (a 250 KB gzip member): each is a reject or a cut page, and every record after it is read."""
+    from pipeline.web.warc import MAX_RECORD_BYTES
+    from tests.reliability.hostile_corpus import good_records, html, warc_record, write_warc, write_warc_record_bomb
+
+    records = [*good_records("length.example.com", 1),
+               warc_record("https://length.example.com/too-short", html("short"), declared_length=60, number=1),
+               *good_records("length.example.com", 1, start=2),
+               warc_record("https://length.example.com/too-long", html("long"), declared_length=9000, number=3),
+               *good_records("length.example.com", 1, start=4),
+               warc_record("https://length.example.com/absurd", html("absurd"), declared_length=10**15, number=5),
+               *good_records("length.example.com", 1, start=6)]
+    path = tmp_path / "lengths.warc.gz"
+    write_warc(path, records)
+    rows = {row["url"]: row for row in warc_pages(str(path), IN_PROCESS)}
+    assert [rows[f"https://length.example.com/page/{n}"]["reason"] for n in (0, 2, 4, 6)] == [None] * 4
+    assert rows["https://length.example.com/too-long"]["reason"] == "truncated_record"
+    assert rows["https://length.example.com/absurd"]["reason"] == "too_large"
+    assert rows["https://length.example.com/too-short"]["content"] == "<"  # cut at its length: the filter's too_short
+    assert len(rows) == 7
+    bomb = tmp_path / "bomb.warc.gz"
+    write_warc_record_bomb(bomb, MAX_RECORD_BYTES * 4)
+    reasons = [(row["url"], row["reason"]) for row in warc_pages(str(bomb), IN_PROCESS)]
+    assert reasons == [("https://bigrecord.example.com/page/0", None),
+                       ("https://bomb.example.com/huge-record", "too_large"),
+                       ("https://bigrecord.example.com/page/1", None)]
