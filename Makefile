@@ -33,7 +33,7 @@ corpus: $(STAMP) build/sample
 	$(BIN)/corpus all --repos $(REPOS) --warcs $(WARCS) --output $(OUTPUT) $(CORPUS_ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=10 tests
 
 bench: $(STAMP) build/sample
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
