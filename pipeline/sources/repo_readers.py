@@ -200,14 +200,13 @@ def list_tar(archive: str) -> RepoListing:
     # each member's data in archive order, so the decompressed stream only moves forward.
     tar = _open_tar(archive)
     try:
-        commit = tar.pax_headers.get("comment") if tar.pax_headers else None
         members, license_text = [], None
         for member in tar:
             members.append(member)
             base = member.name.split("/", 1)[-1]
             if license_text is None and member.isfile() and is_license_file(base):
                 license_text = tar.extractfile(member).read(LICENSE_READ_LIMIT).decode("utf-8", "replace")
-        commit = commit or (tar.pax_headers.get("comment") if tar.pax_headers else None)
+        commit = tar.pax_headers.get("comment") if tar.pax_headers else None  # git archive's commit id
     except BaseException:
         tar.close()
         raise

@@ -74,6 +74,18 @@ def test_git_repository_reads_head_not_work_tree(tmp_path, repo_files):
     assert set(rows_by_path(RepoSource("git", str(bare), "bare"))) == set(rows)
 
 
+def test_git_archive_tarball_keeps_its_commit(tmp_path, repo_files):
+    root = tmp_path / "bob__lib"
+    write(root, repo_files)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "init")
+    git(root, "archive", "--format=tar.gz", "--prefix=lib/", "-o", str(tmp_path / "lib.tar.gz"), "HEAD")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    rows = rows_by_path(RepoSource("archive", str(tmp_path / "lib.tar.gz"), "bob/lib"))
+    assert rows["main.py"]["commit"] == head and rows["main.py"]["content"].startswith("from pkg")
+
+
 def test_tarball_with_top_folder_and_zip_slip(tmp_path, repo_files):
     archive = tmp_path / "carol__tool.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
