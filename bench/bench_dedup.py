@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -216,19 +217,56 @@ def spark_seconds(texts: list[str], sizes: list[int]) -> None:
     vocabulary = sorted({t for text in texts[:50] for t in TOKEN_SPLIT.split(text) if t})
     work = Path(tempfile.mkdtemp(prefix="bench_dedup_"))
     try:
-        main(["--input", str(_dataset(work / "warm", texts[:50], rng, vocabulary, make_id, pq, write_manifest)),
-              "--output", str(work / "warm_out")], spark=spark)  # JVM and Python workers warm-up
-        print("Spark job (local[2]), files = real Python files + 1 edited copy per 4:")
-        for size in sizes:
+        warm, _ = _dataset(work / "warm", texts[:50], rng, vocabulary, make_id, pq, write_manifest)
+        main(["--input", str(warm), "--output", str(work / "warm_out")], spark=spark)  # JVM and Python workers warm-up
+        print(f"Spark job (local[2]), files = {len(texts)} real Python files repeated in turn (repeats are exact "
+              "duplicates) + 1 edited copy per 4 (near duplicates):")
+        for n, size in enumerate(sizes):
             rows_source = [texts[i % len(texts)] for i in range(size)]
-            folder = _dataset(work / f"in{size}", rows_source, rng, vocabulary, make_id, pq, write_manifest)
-            started = time.perf_counter()
-            main(["--input", str(folder), "--output", str(work / f"out{size}")], spark=spark)
-            seconds = time.perf_counter() - started
-            print(f"  {size:6d} files: {seconds:6.1f} s  = {seconds / size * 10_000:6.1f} s per 10k files")
+            folder, rows = _dataset(work / f"in{size}", rows_source, rng, vocabulary, make_id, pq, write_manifest)
+            megabytes = sum(len(t.encode()) for t in rows_source) / 1e6
+            with WorkerPeakMemory() as memory:
+                started = time.perf_counter()
+                main(["--input", str(folder), "--output", str(work / f"out{size}")], spark=spark)
+                seconds = time.perf_counter() - started
+            print(f"  {size:6d} files ({megabytes:5.0f} MB): {seconds:6.1f} s = {seconds / size * 10_000:5.1f} s "
+                  f"per 10k files; peak RSS of one Python worker {memory.peak_mib:5.0f} MiB")
+            if n == 0:
+                agreement(rows, work / f"out{size}", pq)
     finally:
         spark.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+class WorkerPeakMemory:
+    """Largest peak RSS (VmHWM) of any PySpark Python worker seen while the block runs, sampled 5x/s."""
+
+    def __init__(self):
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self):
+        while True:
+            for status in glob.glob("/proc/[0-9]*/status"):
+                try:
+                    cmdline = Path(status).with_name("cmdline").read_bytes()
+                    if b"pyspark.daemon" not in cmdline and b"pyspark.worker" not in cmdline:
+                        continue
+                    peak_kib = int(re.search(r"VmHWM:\s+(\d+)", Path(status).read_text()).group(1))
+                except (OSError, AttributeError):
+                    continue  # the process ended meanwhile
+                self.peak_mib = max(self.peak_mib, peak_kib / 1024)
+            if self._stop.wait(0.2):
+                return
 
 
 def _dataset(folder: Path, texts, rng, vocabulary, make_id, pq, write_manifest) -> Path:
@@ -240,9 +278,21 @@ def _dataset(folder: Path, texts, rng, vocabulary, make_id, pq, write_manifest) 
                      "path": f"f{i}.py", "url": None, "language": "Python", "content": content,
                      "size_bytes": len(content.encode())})
     folder.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(rows), folder / "part-00000.parquet")
+    pq.write_table(pa.Table.from_pylist(rows), folder / "part-00000.parquet", row_group_size=2_000)
     write_manifest(str(folder), "bench", "bench", [], {})
-    return folder
+    return folder, rows
+
+
+def agreement(rows: list[dict], output: Path, pq) -> None:
+    """Does the Spark job keep the same rows, for the same reasons, as the single-process reference run?"""
+    reference = reference_dedup(rows, DedupParams())["decisions"]
+    kept = set(pq.read_table(output, columns=["id"]).column("id").to_pylist())
+    rejects = pq.read_table(output / "_rejects", columns=["id", "reason"]).to_pylist()
+    spark_decisions = {row["id"]: row["reason"] for row in rejects} | dict.fromkeys(kept)
+    same = sum(spark_decisions.get(i) == reason for i, (reason, _) in reference.items())
+    reference_kept = {i for i, (reason, _) in reference.items() if reason is None}
+    print(f"    vs the single-process reference run: same kept set {kept == reference_kept} "
+          f"({len(kept)} vs {len(reference_kept)} rows); same reason for {same} of {len(rows)} rows")
 
 
 def main() -> int:
@@ -256,7 +306,7 @@ def main() -> int:
     quality(code_files(int(3e6 * scale), max_bytes=30_000, seed=1))
     if not args.no_spark:
         spark_seconds(code_files(int(20e6 * scale), max_bytes=60_000, seed=2),
-                      [int(1_000 * scale), int(4_000 * scale)])
+                      [int(20_000 * scale), int(80_000 * scale)])
     return 0
 
 

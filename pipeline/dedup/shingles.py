@@ -60,17 +60,20 @@ def tokenize(data: np.ndarray, offsets: np.ndarray) -> Tokens:
     lengths = ends - starts
     padded = np.concatenate([data, np.zeros(8, np.uint8)])
     words = np.ndarray(shape=(len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    hashes = lengths.astype(np.uint64)
-    todo = np.arange(starts.size)
-    offset = 0
+    # First 8 bytes of every token at once; then only the long tokens, 8 bytes per round.
+    hashes = lengths.astype(np.uint64) * _CHUNK_BASE  # mixed once, below
+    hashes += words[starts] & _LOW_BYTES[np.minimum(lengths, 8)]
+    todo = np.flatnonzero(lengths > 8)
+    offset = 8
     while todo.size:
         remaining = np.minimum(lengths[todo] - offset, 8)
         word = words[starts[todo] + offset] & _LOW_BYTES[remaining]
-        hashes[todo] = hashes[todo] * _CHUNK_BASE + word  # mixed once, below
+        hashes[todo] = hashes[todo] * _CHUNK_BASE + word
         offset += 8
         todo = todo[lengths[todo] > offset]
-    docs = np.searchsorted(offsets, starts, side="right") - 1
-    return Tokens(fmix64(hashes), docs.astype(np.int64))
+    tokens_per_doc = np.diff(np.searchsorted(starts, offsets))  # a token never spans two documents
+    docs = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), tokens_per_doc)
+    return Tokens(fmix64(hashes), docs)
 
 
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], dtype=np.uint64)

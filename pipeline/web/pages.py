@@ -6,9 +6,8 @@ reject row with its reason (rows in = response records read = rows kept + rows r
 from __future__ import annotations
 
 import functools
-import itertools
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -17,6 +16,7 @@ from pipeline.schema import PAGES_SCHEMA, make_id, rows_to_batches
 from pipeline.web import langid
 from pipeline.web.extract import DEFAULT_EXTRACTOR, extract_main_text
 from pipeline.web.fetch import FetchError, FetchSettings
+from pipeline.web.guarded import PageGuard
 from pipeline.web.http_payload import (
     BodyTooLarge,
     MalformedHttp,
@@ -25,20 +25,19 @@ from pipeline.web.http_payload import (
     is_html,
     parse_http_response,
 )
-from pipeline.web.timed import CallFailed, CallTimeout, TimedWorker
 from pipeline.web.urls import normalize_url, url_domain
 from pipeline.web.warc import WarcCapture, read_captures
 
 SOURCE = "commoncrawl"
 URI_COLUMN = "warc_uri"
-CHUNK_PAGES = 64  # captures decoded, then extracted as one stream through the worker
+LANGID_CHUNK = 64  # pages extracted before their languages are identified together
 WARMUP_HTML = "<html><body><article><p>warm up</p><pre>x = 1</pre></article></body></html>"
 
 
 @dataclass(frozen=True)
 class IngestSettings:
     extractor: str = DEFAULT_EXTRACTOR
-    extraction_timeout: float = 30.0  # seconds per page; 0 runs the extractor in-process, unlimited
+    extraction_timeout: float = 30.0  # seconds per page (pages made in a worker process); 0: in-process, unlimited
     limit_records: int | None = None  # response records read per WARC file
     langid_model: str | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
@@ -57,25 +56,76 @@ def warc_uris_to_pages(
     """map_batches body: a batch of WARC URIs in, `pages` batches out (each WARC streamed in turn)."""
     for batch in batches:
         for uri in batch.column(URI_COLUMN).to_pylist():
-            yield from rows_to_batches(warc_pages(uri, settings), PAGES_SCHEMA)
+            yield from warc_page_batches(uri, settings)
 
 
-def warc_pages(uri: str, settings: IngestSettings) -> Iterator[dict]:
-    """One row per response record of the WARC at `uri` (a single `fetch_failed` row if unreadable)."""
-    extract = page_extractor(settings.extractor, settings.extraction_timeout)
+def warc_page_batches(uri: str, settings: IngestSettings) -> Iterator[pa.RecordBatch]:
+    """The rows of `warc_pages` as batches; made in a page worker process when there is a time limit."""
+    if settings.extraction_timeout:
+        return page_guard(settings.extraction_timeout, settings.extractor).batches(uri, settings)
+    return rows_to_batches(warc_pages(uri, settings), PAGES_SCHEMA)
+
+
+@functools.lru_cache(maxsize=4)
+def page_guard(timeout_seconds: float, extractor: str) -> PageGuard:
+    """One page worker per setting and Python process, kept for the next WARC."""
+    return PageGuard(timeout_seconds, warm_up=extractor)
+
+
+def warc_pages(
+    uri: str,
+    settings: IngestSettings,
+    skip: int = 0,
+    overran: dict[int, tuple[str, str]] | None = None,
+    progress: Callable[[int | None], None] | None = None,
+) -> Iterator[dict]:
+    """One row per response record of the WARC at `uri` (a single `fetch_failed` row if unreadable).
+
+    For the page worker: the first `skip` records are read but not processed (the parent has their
+    rows), the records at the `overran` indices become rejects with the given (reason, detail)
+    without being extracted again, and `progress(i)` / `progress(None)` bracket each extraction.
+    """
     model = langid.load_model(settings.langid_model)
     captures = read_captures(uri, settings.fetch, settings.limit_records)
+    extracted: list[tuple[dict, str | Exception | None]] = []  # (row, text); None: the row is final
     try:
-        while chunk := list(itertools.islice(captures, CHUNK_PAGES)):
-            prepared = [prepare_page(capture, uri) for capture in chunk]
-            outcomes = extract([html for _, html in prepared if html is not None])
-            # Language ID for the whole chunk in one loop: the model stays in the CPU cache.
-            languages = [langid.identify(o, model) if isinstance(o, str) else (None, None) for o in outcomes]
-            results = zip(outcomes, languages, strict=True)
-            for row, html in prepared:
-                yield row if html is None else finish_page(row, *next(results))
+        for index, capture in enumerate(captures):
+            if index < skip:
+                continue
+            row, html = prepare_page(capture, uri)
+            if html is None:
+                extracted.append((row, None))
+            elif overran and index in overran:
+                extracted.append((_reject(row, PageRejected(*overran[index])), None))
+            else:
+                if progress:
+                    progress(index)
+                extracted.append((row, extract_page(html, settings.extractor)))
+                if progress:
+                    progress(None)
+            if len(extracted) == LANGID_CHUNK:
+                yield from _identified(extracted, model)
+                extracted = []
     except FetchError as error:
-        yield _reject(_blank_row(uri, -1, None), PageRejected("fetch_failed", str(error)))
+        extracted.append((_reject(_blank_row(uri, -1, None), PageRejected("fetch_failed", str(error))), None))
+    yield from _identified(extracted, model)
+
+
+def _identified(extracted: list[tuple[dict, str | Exception | None]], model) -> Iterator[dict]:
+    """Finished rows, with the languages of the texts identified together: between extractions,
+    which evict the model from the CPU cache, one prediction costs ~3x as much."""
+    texts = [text for _, text in extracted if isinstance(text, str)]
+    languages = iter(langid.identify(texts, model))
+    for row, text in extracted:
+        if text is None:
+            yield row
+        else:
+            yield finish_page(row, text, next(languages) if isinstance(text, str) else None)
+
+
+def warm_up(extractor: str) -> None:
+    """Imports and a first call, made by a page worker before any page's clock starts."""
+    extract_page(WARMUP_HTML, extractor)
 
 
 def prepare_page(capture: WarcCapture, warc_uri: str) -> tuple[dict, str | None]:
@@ -115,43 +165,23 @@ def decoded_html(capture: WarcCapture, url: str | None) -> tuple[str, int]:
     return html, len(response.body)
 
 
-def finish_page(row: dict, outcome, language: tuple[str | None, float | None]) -> dict:
-    """Fill a row from the extraction outcome (text, or the exception it raised) and its language."""
-    if isinstance(outcome, CallTimeout):
-        return _reject(row, PageRejected("extraction_timeout", str(outcome)))
-    if isinstance(outcome, Exception):
-        return _reject(row, PageRejected("extraction_failed", str(outcome)))
-    if not outcome:
+def finish_page(row: dict, text: str | Exception, language: tuple[str | None, float | None] | None) -> dict:
+    """Fill a row from the extracted text (or the exception extraction raised) and its language."""
+    if isinstance(text, Exception):
+        return _reject(row, PageRejected("extraction_failed", str(text)))
+    if not text:
         return _reject(row, PageRejected("empty_extraction"))
-    row["content"], row["size_bytes"] = outcome, len(outcome.encode("utf-8"))
+    row["content"], row["size_bytes"] = text, len(text.encode("utf-8"))
     row["nl_language"], row["nl_score"] = language
     return row
 
 
-@functools.lru_cache(maxsize=4)
-def page_extractor(extractor: str, timeout_seconds: float):
-    """list of HTML -> list of outcomes (text or exception); with a time limit, through a worker
-    process (one per setting and Python process, kept for the next WARC)."""
-    if not timeout_seconds:
-        return functools.partial(_extract_in_process, extractor=extractor)
-    worker = TimedWorker(extract_main_text, timeout_seconds, warmup=(WARMUP_HTML, extractor))
-    extract = functools.partial(_extract_in_worker, worker, extractor=extractor)
-    extract.worker = worker
-    return extract
-
-
-def _extract_in_worker(worker: TimedWorker, htmls: list[str], extractor: str) -> list:
-    return worker.map([(html, extractor) for html in htmls])
-
-
-def _extract_in_process(htmls: list[str], extractor: str) -> list:
-    outcomes = []
-    for html in htmls:
-        try:
-            outcomes.append(extract_main_text(html, extractor))
-        except Exception as error:  # same contract as the worker: a failing page is a reject
-            outcomes.append(CallFailed(f"{type(error).__name__}: {error}"))
-    return outcomes
+def extract_page(html: str, extractor: str) -> str | Exception:
+    """The page's main text, or the exception the extractor raised (a failing page is a reject)."""
+    try:
+        return extract_main_text(html, extractor)
+    except Exception as error:
+        return RuntimeError(f"{type(error).__name__}: {error}")
 
 
 def _blank_row(warc_uri: str, offset: int, url: str | None) -> dict:

@@ -232,7 +232,7 @@ def code_page(rng: random.Random, index: int) -> SamplePage:
     inline = f"<p>Call <code>{rng.choice(VERBS)}()</code> once per batch; see the reference for details.</p>"
     body = f"<h1>{title}</h1>\n" + "\n".join(parts) + inline
     url = f"https://{domain}/tutorials/{lang.lower()}/{index}-{rng.choice(VERBS)}.html"
-    return SamplePage(url, "code", document(title, body), code_blocks=blocks)
+    return SamplePage(url, "code", document(title, body, site=domain), code_blocks=blocks)
 
 
 # --- math pages -----------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ def math_page(rng: random.Random, index: int) -> SamplePage:
     url = f"https://{domain}/notes/{index}/{rng.choice(['lemma', 'theorem', 'exercise'])}-{index}.html"
     head = '<script src="https://cdn.example.org/mathjax/tex-mml-chtml.js"></script>'
     return SamplePage(
-        url, "math", document(title, f"<h1>{title}</h1>" + "".join(paragraphs), head), tex=tex_expected
+        url, "math", document(title, f"<h1>{title}</h1>" + "".join(paragraphs), head, site=domain), tex=tex_expected
     )
 
 
@@ -386,17 +386,67 @@ def other_page(rng: random.Random, index: int) -> SamplePage:
     charset = CHARSETS.get(lang, "utf-8") if index % 3 == 0 else "utf-8"
     url = f"https://{OTHER_DOMAINS[lang]}/{2020 + index % 4}/{index:03d}/post.html"
     return SamplePage(
-        url, "other", document(title, body, lang=lang, charset=charset), nl_language=lang, charset=charset
+        url,
+        "other",
+        document(title, body, lang=lang, charset=charset, site=OTHER_DOMAINS[lang]),
+        nl_language=lang,
+        charset=charset,
     )
 
 
-def document(title: str, body: str, head: str = "", lang: str = "en", charset: str = "utf-8") -> str:
+def document(
+    title: str, body: str, head: str = "", lang: str = "en", charset: str = "utf-8", site: str | None = None
+) -> str:
+    """A whole page: the article inside its site's chrome (none without a site)."""
+    chrome_head, top, bottom = site_chrome(site) if site and WITH_CHROME else ("", "", "")
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="{charset}"><title>{html.escape(title)}'
-        f'</title>{head}</head>\n<body><header><nav><a href="/">Home</a> | <a href="/about">About</a>'
-        f"</nav></header>\n<main><article>{body}</article></main>\n"
+        f"</title>{head}{chrome_head}</head>\n<body><header><nav><a href=\"/\">Home</a> | <a href=\"/about\">About</a>"
+        f"</nav>{top}</header>\n<main><article>{body}</article></main>\n{bottom}"
         "<footer><p>&copy; 2024 Example. All rights reserved.</p></footer></body></html>"
     )
+
+
+# Real pages carry their site's chrome around the article: style sheets, scripts, menus, a sidebar,
+# a footer. It makes them tens of KB (the HTML of a web page is ~30 KB at the median) and is what
+# main-content extraction must drop. Each site gets its own, ASCII only (pages in legacy charsets).
+WITH_CHROME = True
+SECTIONS = ["home", "docs", "blog", "about", "pricing", "careers", "support", "community", "news", "events"]
+
+
+def site_chrome(site: str) -> tuple[str, str, str]:
+    """(head, top, bottom) markup of a site's template, 12-36 KB with the page's own, the same on all its pages."""
+    rng = random.Random(site)
+    scale = rng.uniform(0.8, 3.0)
+    count = lambda n: int(n * scale)  # noqa: E731
+
+    def links(n: int, css: str) -> str:
+        return "".join(
+            f'<li class="{css}-item"><a href="/{rng.choice(SECTIONS)}/{rng.randrange(10**4)}" '
+            f'class="{css}-link">{rng.choice(SECTIONS).title()} {i}</a></li>'
+            for i in range(n)
+        )
+
+    head = (
+        "".join(f'<link rel="stylesheet" href="/static/css/{site}-{i}.css?v={rng.randrange(10**6)}">' for i in range(8))
+        + "<style>"
+        + "".join(
+            f".s{i} {{ margin: {rng.randrange(40)}px; padding: {i % 7}px; color: #{rng.randrange(16**6):06x}; }}\n"
+            for i in range(count(60))
+        )
+        + "</style>"
+        + "".join(f'<script src="/static/js/bundle-{i}.js?v={rng.randrange(10**6)}" defer></script>' for i in range(6))
+    )
+    top = f'<div class="topbar"><ul class="menu">{links(count(30), "menu")}</ul></div>'
+    bottom = (
+        f'<aside class="sidebar"><h3>Popular</h3><ul>{links(count(20), "side")}</ul>'
+        "<p>Subscribe to our newsletter for weekly updates.</p></aside>"
+        f'<div class="site-footer"><ul>{links(count(25), "foot")}</ul><p>Terms - Privacy - Cookies</p></div>'
+        "<script>window.dataLayer=window.dataLayer||[];"
+        + "".join(f'dataLayer.push({{"event":"e{i}","value":{rng.randrange(1000)}}});' for i in range(count(40)))
+        + "</script>"
+    )
+    return head, top, bottom
 
 
 def build_pages(seed: int = SEED) -> list[SamplePage]:

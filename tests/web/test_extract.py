@@ -1,9 +1,6 @@
-import time
-
 import pytest
 
 from pipeline.web.extract import EXTRACTORS, extract_main_text
-from pipeline.web.timed import CallFailed, CallTimeout, TimedWorker
 
 PROSE = (
     "<p>This tutorial explains how the function works and why each line is there. Read it slowly and run "
@@ -59,28 +56,3 @@ def test_tex_survives_extraction(extractor):
 def test_unknown_extractor_is_an_error():
     with pytest.raises(ValueError):
         extract_main_text(CODE_PAGE, "nope")
-
-
-def test_timed_worker_kills_an_overrunning_call_and_goes_on():
-    worker = TimedWorker(time.sleep, 0.5)
-    try:
-        started = time.monotonic()
-        outcomes = worker.map([(0,), (30,), (0,), (0,)])
-        assert time.monotonic() - started < 10
-        assert outcomes[0] is None and isinstance(outcomes[1], CallTimeout)
-        assert outcomes[2:] == [None, None]  # the calls after the killed one ran in a fresh child
-        assert worker.restarts == 1
-        with pytest.raises(CallTimeout):
-            worker(30)
-    finally:
-        worker.stop()
-
-
-def test_timed_worker_reports_errors():
-    worker = TimedWorker(divmod, 5)
-    try:
-        assert worker(7, 2) == (3, 1)
-        with pytest.raises(CallFailed, match="ZeroDivisionError"):
-            worker(1, 0)
-    finally:
-        worker.stop()

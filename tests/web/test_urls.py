@@ -1,3 +1,7 @@
+import random
+import re
+
+from pipeline.web import urls
 from pipeline.web.urls import normalize_url, url_domain
 
 
@@ -26,3 +30,18 @@ def test_domain_drops_www():
     assert url_domain("https://www.mathoverflow.net/questions/1") == "mathoverflow.net"
     assert url_domain("https://docs.python.org/3/") == "docs.python.org"
     assert url_domain(None) is None
+
+
+def test_canonical_urls_skip_parsing_with_the_same_result(monkeypatch):
+    """The fast path for URLs that are canonical already must agree with the full normalization."""
+    rng = random.Random(0)
+    hosts = ["example.com", "a.b-c.org", "x", "EXAMPLE.com", "ex.com.", "ex.com:80", "ex.com:8080", "bücher.de"]
+    generated = [
+        f"{rng.choice(['http', 'https', 'HTTP'])}://{rng.choice(hosts)}{'/' if rng.random() < 0.8 else ''}"
+        + "".join(rng.choice("aZ09-_.~/:@!$&'()*+,;=%?# ") for _ in range(rng.randint(0, 12)))
+        for _ in range(20_000)
+    ]
+    fast = [normalize_url(url) for url in generated]
+    monkeypatch.setattr(urls, "CANONICAL", re.compile("(?!)"))  # every URL takes the full route
+    assert fast == [normalize_url(url) for url in generated]
+    assert sum(url == normalized for url, normalized in zip(generated, fast, strict=True)) > 1_000

@@ -1,12 +1,12 @@
 import gzip
+import time
 
 import pytest
 
 from pipeline.config import UsageError
 from pipeline.web.fetch import FetchSettings
 from pipeline.web.listing import expand_inputs, resolve
-from pipeline.web.pages import IngestSettings, finish_page, page_extractor, prepare_page, warc_pages
-from pipeline.web.timed import CallFailed, CallTimeout
+from pipeline.web.pages import IngestSettings, finish_page, page_guard, prepare_page, warc_page_batches, warc_pages
 from pipeline.web.warc import read_captures
 
 from .conftest import html_page, simple_records, warc_bytes
@@ -113,25 +113,75 @@ def test_warc_paths_listing_resolves_against_base(tmp_path):
         expand_inputs([str(tmp_path / "nope.warc.gz")], FetchSettings())
 
 
-def test_analysis_outcomes_become_rows(tmp_path):
+def test_extraction_outcomes_become_rows(tmp_path):
     path = tmp_path / "t.warc.gz"
-    path.write_bytes(warc_bytes(simple_records(4))[0])
+    path.write_bytes(warc_bytes(simple_records(3))[0])
     prepared = [prepare_page(c, str(path)) for c in read_captures(str(path), FetchSettings())]
     assert all(html is not None and row["reason"] is None for row, html in prepared)
-    outcomes = ["some text", CallTimeout("no result after 1s"), CallFailed("boom"), ""]
+    outcomes = ["some text", RuntimeError("ValueError: boom"), ""]
     rows = [finish_page(row, outcome, ("en", 0.9)) for (row, _), outcome in zip(prepared, outcomes, strict=True)]
-    assert reasons(rows) == [None, "extraction_timeout", "extraction_failed", "empty_extraction"]
+    assert reasons(rows) == [None, "extraction_failed", "empty_extraction"]
     assert rows[0]["content"] == "some text" and rows[0]["size_bytes"] == 9 and rows[0]["nl_language"] == "en"
-    assert rows[1]["content"] == "no result after 1s" and rows[1]["nl_language"] is None
+    assert rows[1]["content"] == "ValueError: boom" and rows[1]["nl_language"] is None
+
+
+def test_a_restarted_worker_skips_rows_it_sent_and_rejects_the_page_that_overran(tmp_path):
+    path = tmp_path / "r.warc.gz"
+    path.write_bytes(warc_bytes(simple_records(4))[0])
+    whole = list(warc_pages(str(path), IN_PROCESS))
+    overran = {2: ("extraction_timeout", "no result after 5s")}
+    resumed = list(warc_pages(str(path), IN_PROCESS, skip=1, overran=overran))
+    assert [row["id"] for row in resumed] == [row["id"] for row in whole[1:]]
+    assert reasons(resumed) == [None, "extraction_timeout", None]
+    assert resumed[1]["content"] == "no result after 5s" and resumed[2] == whole[3]
 
 
 def test_time_limited_worker_gives_the_same_rows(tmp_path):
     path = tmp_path / "w.warc.gz"
     path.write_bytes(warc_bytes(simple_records(3))[0])
     in_process = list(warc_pages(str(path), IN_PROCESS))
-    limited = list(warc_pages(str(path), IngestSettings(extraction_timeout=20)))
-    page_extractor("resiliparse", 20).worker.stop()
+    limited = [row for batch in warc_page_batches(str(path), IngestSettings(extraction_timeout=20))
+               for row in batch.to_pylist()]
+    page_guard(20, "resiliparse").stop()
     assert limited == in_process and reasons(limited) == [None, None, None]
+
+
+def test_a_warc_left_half_read_does_not_leak_into_the_next(tmp_path):
+    first, second = tmp_path / "first.warc.gz", tmp_path / "second.warc.gz"
+    first.write_bytes(warc_bytes(simple_records(70))[0])  # more rows than one batch from the worker
+    second.write_bytes(warc_bytes(simple_records(3, host="blog.example.org"))[0])
+    guard = page_guard(20, "resiliparse")
+    try:
+        abandoned = guard.batches(str(first), IngestSettings(extraction_timeout=20))
+        assert next(abandoned).num_rows == 64
+        abandoned.close()
+        rows = [row for batch in guard.batches(str(second), IngestSettings(extraction_timeout=20))
+                for row in batch.to_pylist()]
+        assert rows == list(warc_pages(str(second), IN_PROCESS))
+    finally:
+        guard.stop()
+
+
+def test_a_page_over_the_time_limit_is_a_reject_and_the_warc_goes_on(tmp_path):
+    """trafilatura needs seconds for a 2 MB page and milliseconds for the others; the worker
+    extracting the big page is killed at the limit, and a new one finishes the file."""
+    records = simple_records(4)
+    huge = "".join(f"<p>Paragraph {i} with some words in it.</p><table><tr><td>{i}</td></tr></table>"
+                   for i in range(20_000))
+    records[1]["body"] = html_page("Huge", huge)
+    path = tmp_path / "slow.warc.gz"
+    path.write_bytes(warc_bytes(records)[0])
+    settings = IngestSettings(extractor="trafilatura", extraction_timeout=1.5)
+    guard = page_guard(1.5, "trafilatura")
+    try:
+        started = time.monotonic()
+        rows = [row for batch in guard.batches(str(path), settings) for row in batch.to_pylist()]
+        assert time.monotonic() - started < 6
+        assert reasons(rows) == [None, "extraction_timeout", None, None]
+        assert rows[1]["content"] == "no result after 1.5s" and guard.restarts == 1
+        assert [row["id"] for row in rows] == [row["id"] for row in warc_pages(str(path), IN_PROCESS)]
+    finally:
+        guard.stop()
 
 
 def test_wrong_lengths_and_huge_records_lose_no_neighbour(tmp_path):
