@@ -222,7 +222,7 @@ def main() -> int:
     print(f"sample: {warc}; CPU time (per core; with the worker, parent + worker process); stage = WARC parse "
           "+ decode + rewrite + extract + language ID + Parquet write")
     compare_warc_readers(warc)
-    repeats = {"resiliparse": 5, "trafilatura": 1}
+    repeats = {"resiliparse": 5, "trafilatura": 2}
     scores = {}
     with tempfile.TemporaryDirectory() as tmp:
         plain_warc = os.path.join(tmp, "plain.warc.gz")

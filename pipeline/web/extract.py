@@ -3,7 +3,7 @@
 Default `resiliparse` (`extract_plain_text`, main content, formatting kept), chosen on quality
 first, then speed. On the built-in sample (bench/bench_cc.py) it keeps every code block whole
 (100% of code lines verbatim) where trafilatura keeps 95.8% of blocks whole (99.3% of lines), both
-keep all TeX, and it runs ~25-40x faster per core; on ~6,000 real documentation pages (issue #7)
+keep all TeX, and its stage runs 12-17x faster per core; on ~6,000 real documentation pages (issue #7)
 it kept the code block on 96.1% of pages vs 93.9%, at ~17x the speed. `trafilatura` (default
 settings, plain text: its `include_formatting` escapes and marks up code) stays selectable.
 """

@@ -25,14 +25,16 @@ LINE_WIDGETS = (
     ("ace_line", ".ace_text-layer", ".ace_line"),
     ("linen", "ol.linenums", "li"),
 )
-# Rewrites run only on pages whose source holds a hint. A substring test scans a 40 KB page in
-# ~15 us and a DOM query costs ~100 us, while most pages have neither math nor code widgets, so a
-# plain page pays for four scans: every MathJax, KaTeX, MathML and MediaWiki formula has "math" or
-# "latex" in its markup (KaTeX and MathJax 3 embed MathML), and every code widget and line-number
-# gutter below sits in a <pre> or a <table>, or is Ace's. Tag names are matched in lower case (HTML5 usage).
+# Rewrites run only on pages whose source holds a hint. A substring test scans a 24 KB page in
+# ~15 us and a DOM query costs ~50-100 us, while most pages have neither math nor code widgets:
+# every MathJax, KaTeX, MathML and MediaWiki formula has "math" or "latex" in its markup (KaTeX and
+# MathJax 3 embed MathML), and every code widget and line-number gutter below but Ace's sits in a
+# <pre> or a <table>, so their hints are looked for only there (and just before: a widget's own
+# container). Tag names are matched in lower case (HTML5 usage).
 MATH_HINTS = ("math", "latex")
-CODE_MARKUP_HINTS = ("<pre", "<table", "ace_line")
 LINE_NUMBER_HINTS = ("linen", "line-numbers", "hljs-ln", "blob-", "gutter")
+CODE_ELEMENTS = (("<pre", "</pre>"), ("<table", "</table>"))
+CONTAINER_BYTES = 300  # markup before a <pre> or <table> searched with it (e.g. SyntaxHighlighter's div)
 
 
 def prepare_html(tree: HTMLTree, source: str | None = None) -> None:
@@ -48,17 +50,38 @@ def prepare_html(tree: HTMLTree, source: str | None = None) -> None:
 
     if has(*MATH_HINTS):
         _math_to_tex(tree, root, has)
-    if not has(*CODE_MARKUP_HINTS):
-        return
-    if has(*LINE_NUMBER_HINTS):
+    code = code_markup(source, body_at) if source is not None else None
+
+    def near_code(*hints: str) -> bool:
+        return code is None or any(hint in code for hint in hints)
+
+    if near_code(*LINE_NUMBER_HINTS):
         for gutter in root.query_selector_all(LINE_NUMBERS).values():
             _replace(gutter, None)
     for hint, container_selector, line_selector in LINE_WIDGETS:
-        if has(hint):
+        if has(hint) if hint == "ace_line" else near_code(hint):
             _widgets_to_pre(tree, root, container_selector, line_selector)
-    if has("<pre") and has("<br"):
+    if near_code("<pre") and near_code("<br"):
         for line_break in root.query_selector_all("pre br").values():
             _replace(line_break, tree.create_text_node("\n"))
+
+
+def code_markup(source: str, start: int) -> str:
+    """The source's <pre> and <table> elements from `start` on, each with the markup just before it,
+    joined: where code widgets and line-number gutters can be (a few KB of a page, usually none).
+    The pieces of one tag kind do not overlap, so it is at most about twice the source, however many
+    tags a hostile page holds."""
+    parts = []
+    for tag, end_tag in CODE_ELEMENTS:
+        covered = start
+        at = source.find(tag, start)
+        while at >= 0:
+            end = source.find(end_tag, at)
+            end = len(source) if end < 0 else end + len(end_tag)
+            parts.append(source[max(at - CONTAINER_BYTES, covered) : end])
+            covered = end
+            at = source.find(tag, end)
+    return "\n".join(parts)
 
 
 def _math_to_tex(tree: HTMLTree, root, has) -> None:
@@ -74,7 +97,7 @@ def _math_to_tex(tree: HTMLTree, root, has) -> None:
             if math is not None:
                 display = "katex-display" in (katex.class_name or "")
                 _replace(katex, tree.create_text_node(_delimit(mathml_to_tex(math), display)))
-    if has("MathJax", "katex-html"):
+    if has('class="MathJax', "katex-html"):  # rendered copies (not the MathJax.js script tag)
         for rendered in root.query_selector_all(RENDERED_MATH).values():
             _replace(rendered, None)
     if has("<mjx-container"):
@@ -86,7 +109,7 @@ def _math_to_tex(tree: HTMLTree, root, has) -> None:
         for math in root.query_selector_all("math").values():
             display = (math.getattr("display") or "") == "block"
             _replace(math, tree.create_text_node(_delimit(mathml_to_tex(math), display)))
-    if has("latex", "tex", "mwe-math"):
+    if has("<img") and has("latex", "mwe-math", 'class="tex', 'class="math'):
         for image in root.query_selector_all(MATH_IMAGES).values():
             alt = (image.getattr("alt") or "").strip()
             if alt:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -107,11 +108,12 @@ def _inflate(data: bytes, wbits: int) -> bytes:
 def decode_text(body: bytes, declared: str | None) -> str | None:
     """Text of an HTML body: the HTTP-declared charset, then the `<meta>` one, then UTF-8, then a
     detected one. None when nothing decodes it into text (binary or mislabelled content)."""
-    candidates = [declared, _meta_charset(body), "utf-8"]
-    for name in dict.fromkeys(c for c in candidates if c):
+    tried = set()
+    for name in _charsets_to_try(body, declared):
         codec = _codec(name)
-        if codec is None:
+        if codec is None or codec in tried:
             continue
+        tried.add(codec)
         try:
             return _text_or_none(body.decode(codec), body)
         except UnicodeDecodeError:
@@ -120,6 +122,12 @@ def decode_text(body: bytes, declared: str | None) -> str | None:
 
     codec = _codec(detect_encoding(body) or "") or "cp1252"
     return _text_or_none(body.decode(codec, errors="replace"), body)
+
+
+def _charsets_to_try(body: bytes, declared: str | None) -> Iterator[str | None]:
+    yield declared
+    yield _meta_charset(body)  # read only when the declared charset is missing or fails
+    yield "utf-8"
 
 
 def _text_or_none(text: str, body: bytes) -> str | None:
@@ -135,7 +143,9 @@ def _meta_charset(body: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _codec(name: str) -> str | None:
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
     name = name.strip().lower()
     if name in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
         name = "cp1252"  # what browsers do (WHATWG encoding standard)

@@ -2,9 +2,10 @@
 
 A few hundred pages the project writes itself, deterministic (fixed seed, dates and record ids):
 code tutorials (several code widgets), math pages (MathJax, KaTeX, MathML, `$...$`), ordinary pages
-in seven natural languages, and the records a crawl also holds (redirects, 404s, images, JSON,
-binary junk, a page captured twice). The label of a page is its domain: labels.tsv lists url<TAB>label
-(code | math | other) for the recall stage. `python samples/warc/make_sample_warc.py [OUT_DIR]`.
+in seven natural languages, each inside its site's chrome (web-sized: 12-36 KB), and the records a
+crawl also holds (redirects, 404s, images, JSON, binary junk, a page captured twice). The label of a
+page is its domain: labels.tsv lists url<TAB>label (code | math | other) for the recall stage.
+`python samples/warc/make_sample_warc.py [OUT_DIR]`.
 """
 
 from __future__ import annotations

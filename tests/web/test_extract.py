@@ -1,6 +1,7 @@
 import pytest
 
 from pipeline.web.extract import EXTRACTORS, extract_main_text
+from pipeline.web.html_prep import code_markup
 
 PROSE = (
     "<p>This tutorial explains how the function works and why each line is there. Read it slowly and run "
@@ -56,3 +57,13 @@ def test_tex_survives_extraction(extractor):
 def test_unknown_extractor_is_an_error():
     with pytest.raises(ValueError):
         extract_main_text(CODE_PAGE, "nope")
+
+
+def test_code_markup_holds_widget_hints_and_stays_within_the_page_size():
+    page = ('<body><nav>menu</nav><p>text</p><div id="h1" class="syntaxhighlighter python">'
+            '<table><tr><td class="code"><div class="line">x = 1</div></td></tr></table></div>'
+            "<p>more text</p><pre>y = 2</pre></body>")
+    markup = code_markup(page, 0)
+    assert "syntaxhighlighter" in markup and "y = 2" in markup and "more text" in markup
+    hostile = "<pre></pre><table>" * 100_000  # a million-tag page must not grow its hint text
+    assert len(code_markup(hostile, 0)) < 2.1 * len(hostile)  # each tag kind covers the page at most once
