@@ -84,7 +84,7 @@ def shard_digests(folder) -> dict[str, str]:
 
 
 def test_tokenize_killed_mid_write_then_rerun(spark, tmp_path):
-    make_repos(tmp_path / "repos", count=60)
+    make_repos(tmp_path / "repos", count=60, lines=400)  # seconds of shard writing: a kill lands inside them
     files = str(tmp_path / "files")
     assert ingest_github.main(["--input", str(tmp_path / "repos"), "--output", files], spark=spark) == 0
     out = tmp_path / "tokens"
