@@ -7,7 +7,7 @@ comma   := ,
 STAMP   := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 # Real inputs: REPOS (folders, git repos, archives, URL lists), WARCS (files, s3://, https://, warc.paths)
 REPOS   ?= build/sample/repos
-WARCS   ?= samples/warc/sample.warc.gz
+WARCS   ?= build/sample/warc/sample.warc.gz
 OUTPUT  ?= out
 CORPUS_ARGS ?=
 
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c "import fasttext, pyspark, tree_sitter_language_pack; assert hasattr(fasttext, 'train_supervised')"
 	touch $(STAMP)
 
-build/sample: $(STAMP) $(shell find samples -type f 2>/dev/null)
+build/sample: $(STAMP) pipeline/sample.py $(shell find samples -type f 2>/dev/null)
 	$(BIN)/corpus sample build/sample
 	touch build/sample
 

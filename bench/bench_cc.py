@@ -31,7 +31,7 @@ from pipeline.web.pages import IngestSettings, page_guard, warc_page_batches  # 
 from pipeline.web.urls import normalize_url  # noqa: E402
 from pipeline.web.warc import read_captures  # noqa: E402
 
-SAMPLE = ROOT / "samples" / "warc" / "sample.warc.gz"
+SAMPLE = ROOT / "build" / "sample" / "warc" / "sample.warc.gz"  # `corpus sample build/sample` (make bench) writes it
 TARGET_SHARE = 0.70
 
 

@@ -2,15 +2,18 @@
 
 The repositories are checked in as plain folders; the builder turns one into a git repository and one
 into a GitHub-style tarball (so `make corpus` exercises every input kind) and adds what should not
-live in git: a binary file and a file over the 1 MiB ingest limit.
+live in git: a binary file, a file over the 1 MiB ingest limit, and the sample WARC (1.3 MB of
+web-sized pages, written byte for byte the same by samples/warc/make_sample_warc.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import zlib
 from pathlib import Path
@@ -35,6 +38,16 @@ def build(dest: Path) -> None:
     if (repos / AS_TARBALL).is_dir():
         _make_tarball(repos / AS_TARBALL, repos / f"{AS_TARBALL}.tar.gz")
         shutil.rmtree(repos / AS_TARBALL)
+    _warc_generator().write_sample(dest / "warc")
+
+
+def _warc_generator():
+    """samples/warc/make_sample_warc.py, a script beside the sample data rather than a module."""
+    spec = importlib.util.spec_from_file_location("make_sample_warc", SAMPLES / "warc" / "make_sample_warc.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look the module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
 def _write_png(path: Path) -> None:
@@ -86,5 +99,5 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dest", help="folder to write (its repos/ subfolder is replaced)")
     args = parser.parse_args(argv)
     build(Path(args.dest))
-    print(f"corpus sample: wrote {args.dest}/repos")
+    print(f"corpus sample: wrote {args.dest}/repos and {args.dest}/warc")
     return 0

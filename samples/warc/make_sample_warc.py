@@ -1,11 +1,11 @@
-"""Write the built-in Common Crawl sample: samples/warc/sample.warc.gz and samples/warc/labels.tsv.
+"""Write the built-in Common Crawl sample, sample.warc.gz and labels.tsv (into build/sample/warc by `corpus sample`).
 
 A few hundred pages the project writes itself, deterministic (fixed seed, dates and record ids):
 code tutorials (several code widgets), math pages (MathJax, KaTeX, MathML, `$...$`), ordinary pages
 in seven natural languages, each inside its site's chrome (web-sized: 12-36 KB), and the records a
 crawl also holds (redirects, 404s, images, JSON, binary junk, a page captured twice). The label of a
 page is its domain: labels.tsv lists url<TAB>label (code | math | other) for the recall stage.
-`python samples/warc/make_sample_warc.py [OUT_DIR]`.
+`python samples/warc/make_sample_warc.py OUT_DIR`.
 """
 
 from __future__ import annotations
@@ -598,7 +598,7 @@ def write_sample(out_dir: Path) -> dict:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "build" / "sample" / "warc"
     summary = write_sample(target)
     print(f"wrote {target / 'sample.warc.gz'}: {summary['pages']} pages, {summary['bytes']:,} bytes")
     assert gzip.decompress((target / "sample.warc.gz").read_bytes())  # readable as one gzip stream
