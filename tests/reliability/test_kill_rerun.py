@@ -124,6 +124,19 @@ def python_workers(root_pid: int) -> list[int]:
             if daemon in commands.get(pid, b"") and daemon in commands.get(parent, b"") and under_root(pid)]
 
 
+def holding_a_shard_open(pids: list[int], folder) -> list[int]:
+    """The processes among `pids` with a temporary shard of `folder` open: workers in the middle of a task."""
+    found = []
+    for pid in pids:
+        try:
+            targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:
+            continue
+        if any(target.startswith(str(folder)) and ".tmp-" in target for target in targets):
+            found.append(pid)
+    return found
+
+
 def test_tokenize_survives_a_killed_executor_process(spark, tmp_path):
     """SIGKILL of a Python worker mid-task: Spark retries the task, and the shards equal a clean run's."""
     make_repos(tmp_path / "repos", count=60, lines=400)  # tasks of a few seconds: time to catch one
@@ -139,8 +152,9 @@ def test_tokenize_survives_a_killed_executor_process(spark, tmp_path):
     killed = None
     deadline = time.time() + 240
     while killed is None and time.time() < deadline and process.poll() is None:
-        if out.exists():  # the driver made the folder: the Python workers alive now are tokenizing
-            workers = python_workers(process.pid)
+        if out.exists():
+            # not any worker: an idle one in Spark's reuse pool dies without failing a task
+            workers = holding_a_shard_open(python_workers(process.pid), out)
             if workers:
                 os.kill(workers[0], signal.SIGKILL)
                 killed = workers[0]
