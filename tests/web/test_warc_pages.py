@@ -176,7 +176,7 @@ def test_a_page_over_the_time_limit_is_a_reject_and_the_warc_goes_on(tmp_path):
     try:
         started = time.monotonic()
         rows = [row for batch in guard.batches(str(path), settings) for row in batch.to_pylist()]
-        assert time.monotonic() - started < 6
+        assert time.monotonic() - started < 15  # generous for a loaded CI machine: two worker starts
         assert reasons(rows) == [None, "extraction_timeout", None, None]
         assert rows[1]["content"] == "no result after 1.5s" and guard.restarts == 1
         assert [row["id"] for row in rows] == [row["id"] for row in warc_pages(str(path), IN_PROCESS)]
