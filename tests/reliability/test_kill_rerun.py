@@ -1,5 +1,6 @@
 """A stage killed mid-run (SIGKILL of the whole process group) and rerun ends equal to a clean run."""
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -28,14 +29,21 @@ def ids(folder):
 
 
 def kill_when(command: list[str], writing) -> None:
-    """Run `corpus <command>` in its own process group and SIGKILL the group once `writing()` is true."""
+    """Run `corpus <command>` and SIGKILL it with every process under it once `writing()` is true."""
     process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *command], start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
     while time.time() < deadline and not writing() and process.poll() is None:
         time.sleep(0.02)
+    # not only the process group: pyspark's daemon makes its own, and its workers would go on writing
+    tree = descendants(process.pid)
     os.killpg(process.pid, signal.SIGKILL)
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     process.wait()
+    while any(os.path.exists(f"/proc/{pid}") and not zombie(pid) for pid in tree):
+        time.sleep(0.02)
 
 
 def test_ingest_killed_mid_write_then_rerun(spark, tmp_path):
@@ -99,8 +107,8 @@ def test_tokenize_killed_mid_write_then_rerun(spark, tmp_path):
     assert not [name for name in os.listdir(out) if ".tmp-" in name]
 
 
-def python_workers(root_pid: int) -> list[int]:
-    """Spark's Python worker processes under `root_pid`: children of a pyspark.daemon that are daemons too."""
+def process_table() -> tuple[dict[int, int], dict[int, bytes]]:
+    """(parent of each live process, its command line), read from /proc."""
     parents, commands = {}, {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -111,17 +119,36 @@ def python_workers(root_pid: int) -> list[int]:
                     commands[int(entry)] = cmdline.read()
             except OSError:
                 continue
+    return parents, commands
+
+
+def descendants(root_pid: int, parents: dict[int, int] | None = None) -> list[int]:
+    parents = parents if parents is not None else process_table()[0]
 
     def under_root(pid):
         while pid > 1:
+            pid = parents.get(pid, 1)
             if pid == root_pid:
                 return True
-            pid = parents.get(pid, 1)
         return False
 
+    return [pid for pid in parents if under_root(pid)]
+
+
+def zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def python_workers(root_pid: int) -> list[int]:
+    """Spark's Python worker processes under `root_pid`: children of a pyspark.daemon that are daemons too."""
+    parents, commands = process_table()
     daemon = b"pyspark.daemon"
-    return [pid for pid, parent in parents.items()
-            if daemon in commands.get(pid, b"") and daemon in commands.get(parent, b"") and under_root(pid)]
+    return [pid for pid in descendants(root_pid, parents)
+            if daemon in commands.get(pid, b"") and daemon in commands.get(parents[pid], b"")]
 
 
 def holding_a_shard_open(pids: list[int], folder) -> list[int]:
