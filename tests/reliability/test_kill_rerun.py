@@ -1,4 +1,4 @@
-"""A stage killed mid-run (SIGKILL of the whole process group) and rerun ends equal to a clean run."""
+"""A stage killed mid-run (SIGKILL of its whole process tree) and rerun ends equal to a clean run."""
 
 import contextlib
 import hashlib
