@@ -229,8 +229,8 @@ def measure(warc: str, extractor: str, repeats: int, tmp: str) -> dict:
 def report(name: str, result: dict) -> None:
     rate = {key: result["pages"] / result[key] for key in ("library", "extractor", "in-process", "time-limit worker")}
     print(f"  {name}: {result['pages']} pages")
-    print(f"    library call alone (the stage's options) {rate['library']:,.0f} pages/s; our extractor (library + code/math rewrites) "
-          f"{rate['extractor']:,.0f} pages/s")
+    print(f"    library call alone (the stage's options) {rate['library']:,.0f} pages/s; "
+          f"our extractor (library + code/math rewrites) {rate['extractor']:,.0f} pages/s")
     for mode in ("in-process", "time-limit worker"):
         print(f"    stage ({mode}): {rate[mode]:,.0f} pages/s = {rate[mode] / rate['extractor']:.0%} of our "
               f"extractor's (target >= {TARGET_SHARE:.0%}), {rate[mode] / rate['library']:.0%} of the library "
