@@ -44,15 +44,15 @@ def load_generator():
     return module
 
 
-def html_pages(warc: str, with_offsets: bool = False) -> list:
-    """Decoded HTML of every HTTP-200 HTML record (what an extractor receives), or (offset, HTML)."""
-    pages = []
+def html_pages(warc: str) -> dict[int, str]:
+    """Decoded HTML of every HTTP-200 HTML record (what an extractor receives), by WARC offset."""
+    pages = {}
     for capture in read_captures(warc, FetchSettings()):
         response = parse_http_response(capture.block)
         if response.status == 200 and is_html(response):
             text = decode_text(response.body, response.charset)
             if text is not None:
-                pages.append((capture.offset, text) if with_offsets else text)
+                pages[capture.offset] = text
     return pages
 
 
@@ -203,7 +203,8 @@ def measure(warc: str, extractor: str, repeats: int, tmp: str) -> dict:
     math rewrites, what the stage runs per page), the stage in-process and with the time-limit
     worker, and the stage without extraction. Runs are interleaved and the best of each kept, so a
     machine that slows down or speeds up during the measurement shifts them all alike."""
-    pages = html_pages(warc)
+    located = html_pages(warc)
+    pages = list(located.values())
     library = library_call(extractor)
     library(pages[0])  # imports and caches outside the clock
     extract_main_text(pages[0], extractor)
@@ -211,7 +212,7 @@ def measure(warc: str, extractor: str, repeats: int, tmp: str) -> dict:
     worker = replace(IngestSettings(extractor=extractor), extraction_timeout=30.0)
     stage_run(warc, replace(worker, limit_records=1), out)  # start the page worker outside the clock
     child = page_guard(30.0, extractor).pid
-    known = {offset: extract_main_text(html, extractor) for offset, html in html_pages(warc, with_offsets=True)}
+    known = {offset: extract_main_text(html, extractor) for offset, html in located.items()}
     runs = {
         "library": lambda: best_seconds(lambda: [library(html) for html in pages], 1),
         "extractor": lambda: best_seconds(lambda: [extract_main_text(html, extractor) for html in pages], 1),
