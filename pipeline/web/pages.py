@@ -30,7 +30,12 @@ from pipeline.web.warc import WarcCapture, read_captures
 
 SOURCE = "commoncrawl"
 URI_COLUMN = "warc_uri"
-LANGID_CHUNK = 64  # pages extracted before their languages are identified together
+# Pages are handled in chunks, one phase at a time: read and decode a chunk, extract it, identify
+# its languages. Each phase then runs with its code and data in the CPU cache: 6-7% less CPU a page
+# on the sample than reading and extracting page by page (16-page chunks gain nothing, 128 no more
+# than 64). The characters bound keeps a chunk of huge pages from holding gigabytes of HTML.
+CHUNK_PAGES = 64
+CHUNK_CHARS = 8 << 20
 WARMUP_HTML = "<html><body><article><p>warm up</p><pre>x = 1</pre></article></body></html>"
 
 
@@ -87,27 +92,38 @@ def warc_pages(
     """
     model = langid.load_model(settings.langid_model)
     captures = read_captures(uri, settings.fetch, settings.limit_records)
-    extracted: list[tuple[dict, str | Exception | None]] = []  # (row, text); None: the row is final
+    prepared: list[tuple[int, dict, str | None]] = []  # (index, row, HTML to extract or None: row final)
+    prepared_chars = 0
     try:
         for index, capture in enumerate(captures):
             if index < skip:
                 continue
             row, html = prepare_page(capture, uri)
-            if html is None:
-                extracted.append((row, None))
-            elif overran and index in overran:
-                extracted.append((_reject(row, PageRejected(*overran[index])), None))
-            else:
-                if progress:
-                    progress(index)
-                extracted.append((row, extract_page(html, settings.extractor)))
-                if progress:
-                    progress(None)
-            if len(extracted) == LANGID_CHUNK:
-                yield from _identified(extracted, model)
-                extracted = []
+            if html is not None and overran and index in overran:
+                row, html = _reject(row, PageRejected(*overran[index])), None
+            prepared.append((index, row, html))
+            prepared_chars += len(html) if html is not None else 0
+            if len(prepared) == CHUNK_PAGES or prepared_chars >= CHUNK_CHARS:
+                yield from _finished(prepared, settings.extractor, model, progress)
+                prepared, prepared_chars = [], 0
     except FetchError as error:
-        extracted.append((_reject(_blank_row(uri, -1, None), PageRejected("fetch_failed", str(error))), None))
+        failed = _reject(_blank_row(uri, -1, None), PageRejected("fetch_failed", str(error)))
+        prepared.append((-1, failed, None))
+    yield from _finished(prepared, settings.extractor, model, progress)
+
+
+def _finished(prepared: list[tuple[int, dict, str | None]], extractor: str, model, progress) -> Iterator[dict]:
+    """The chunk's rows: its pages extracted one after the other, then their languages identified."""
+    extracted: list[tuple[dict, str | Exception | None]] = []  # (row, text); None: the row is final
+    for index, row, html in prepared:
+        if html is None:
+            extracted.append((row, None))
+            continue
+        if progress:
+            progress(index)
+        extracted.append((row, extract_page(html, extractor)))
+        if progress:
+            progress(None)
     yield from _identified(extracted, model)
 
 

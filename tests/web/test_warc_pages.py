@@ -125,6 +125,28 @@ def test_extraction_outcomes_become_rows(tmp_path):
     assert rows[1]["content"] == "ValueError: boom" and rows[1]["nl_language"] is None
 
 
+def test_chunks_are_read_then_extracted_and_bounded_by_characters(tmp_path, monkeypatch):
+    from pipeline.web import pages
+
+    path = tmp_path / "c.warc.gz"
+    path.write_bytes(warc_bytes(simple_records(5))[0])
+    events = []
+    real_prepare, real_extract = pages.prepare_page, pages.extract_page
+    monkeypatch.setattr(pages, "prepare_page", lambda *a: events.append("read") or real_prepare(*a))
+    monkeypatch.setattr(pages, "extract_page", lambda *a: events.append("extract") or real_extract(*a))
+    whole = list(warc_pages(str(path), IN_PROCESS))
+    assert events == ["read"] * 5 + ["extract"] * 5  # one chunk: all read, then all extracted
+    events.clear()
+    monkeypatch.setattr(pages, "CHUNK_CHARS", 1)  # every page fills a chunk: no HTML piles up
+    assert list(warc_pages(str(path), IN_PROCESS)) == whole
+    assert events == ["read", "extract"] * 5
+    events.clear()
+    monkeypatch.setattr(pages, "CHUNK_CHARS", 8 << 20)
+    monkeypatch.setattr(pages, "CHUNK_PAGES", 2)
+    assert list(warc_pages(str(path), IN_PROCESS)) == whole
+    assert events == ["read", "read", "extract", "extract"] * 2 + ["read", "extract"]
+
+
 def test_a_restarted_worker_skips_rows_it_sent_and_rejects_the_page_that_overran(tmp_path):
     path = tmp_path / "r.warc.gz"
     path.write_bytes(warc_bytes(simple_records(4))[0])
