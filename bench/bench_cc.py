@@ -163,15 +163,16 @@ def overhead_floor(warc: str, known: dict[int, str], extractor: str, tmp: str) -
     """CPU seconds of the in-process stage with each page's extraction replaced by a lookup of its
     `known` text by WARC offset: what reading, decoding, language ID and writing cost on their own."""
     real_prepare, real_extract = pages_module.prepare_page, pages_module.extract_page
-    offset = 0
+    text_of = {}  # id of a prepared page's HTML (alive until extracted) -> its known text
 
     def prepare_page(capture, warc_uri):
-        nonlocal offset
-        offset = capture.offset
-        return real_prepare(capture, warc_uri)
+        row, html = real_prepare(capture, warc_uri)
+        if html is not None:
+            text_of[id(html)] = known[capture.offset]
+        return row, html
 
     pages_module.prepare_page = prepare_page
-    pages_module.extract_page = lambda html, extractor: known[offset]
+    pages_module.extract_page = lambda html, extractor: text_of.pop(id(html))
     try:
         return stage_run(warc, IngestSettings(extractor=extractor, extraction_timeout=0),
                          os.path.join(tmp, "floor.parquet"))[0]
