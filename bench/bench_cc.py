@@ -8,7 +8,6 @@ survives. Also fastwarc vs warcio record reading. Run: .venv/bin/python bench/be
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import sys
@@ -22,6 +21,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.sample import warc_generator  # noqa: E402
 from pipeline.schema import PAGES_SCHEMA  # noqa: E402
 from pipeline.web import pages as pages_module  # noqa: E402
 from pipeline.web.extract import EXTRACTORS, RESILIPARSE_OPTIONS, extract_main_text  # noqa: E402
@@ -34,14 +34,6 @@ from pipeline.web.warc import read_captures  # noqa: E402
 
 SAMPLE = ROOT / "build" / "sample" / "warc" / "sample.warc.gz"  # `corpus sample build/sample` (make bench) writes it
 TARGET_SHARE = 0.70
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location("make_sample_warc", ROOT / "samples/warc/make_sample_warc.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def html_pages(warc: str) -> dict[int, str]:
@@ -83,7 +75,7 @@ def plain_pages_warc(warc: str, out_path: str) -> int:
 
 def bare_warc(out_dir: str) -> str:
     """The sample written without its sites' chrome: only the article markup, 2-5 KB a page."""
-    generator = load_generator()
+    generator = warc_generator()
     generator.WITH_CHROME = False
     try:
         generator.write_sample(Path(out_dir))
@@ -245,9 +237,9 @@ def report(name: str, result: dict) -> None:
 
 def main() -> int:
     if not SAMPLE.exists():
-        load_generator().write_sample(SAMPLE.parent)
+        warc_generator().write_sample(SAMPLE.parent)
     warc = str(SAMPLE)
-    expected = {normalize_url(p.url): p for p in load_generator().build_pages()}
+    expected = {normalize_url(p.url): p for p in warc_generator().build_pages()}
     print(f"sample: {warc}; CPU time (per core; with the worker, parent + worker process); stage = WARC parse "
           "+ decode + rewrite + extract + language ID + Parquet write")
     compare_warc_readers(warc)

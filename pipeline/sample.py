@@ -38,10 +38,10 @@ def build(dest: Path) -> None:
     if (repos / AS_TARBALL).is_dir():
         _make_tarball(repos / AS_TARBALL, repos / f"{AS_TARBALL}.tar.gz")
         shutil.rmtree(repos / AS_TARBALL)
-    _warc_generator().write_sample(dest / "warc")
+    warc_generator().write_sample(dest / "warc")
 
 
-def _warc_generator():
+def warc_generator():
     """samples/warc/make_sample_warc.py, a script beside the sample data rather than a module."""
     spec = importlib.util.spec_from_file_location("make_sample_warc", SAMPLES / "warc" / "make_sample_warc.py")
     module = importlib.util.module_from_spec(spec)

@@ -5,7 +5,7 @@ code tutorials (several code widgets), math pages (MathJax, KaTeX, MathML, `$...
 in seven natural languages, each inside its site's chrome (web-sized: 12-36 KB), and the records a
 crawl also holds (redirects, 404s, images, JSON, binary junk, a page captured twice). The label of a
 page is its domain: labels.tsv lists url<TAB>label (code | math | other) for the recall stage.
-`python samples/warc/make_sample_warc.py OUT_DIR`.
+`python samples/warc/make_sample_warc.py [OUT_DIR]` (default build/sample/warc).
 """
 
 from __future__ import annotations
