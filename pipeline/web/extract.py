@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from resiliparse.parse.html import HTMLTree
 
-from pipeline.web.html_prep import prepare_html
+from pipeline.web.html_prep import prepare_html, prepare_source
 
 EXTRACTORS = ("resiliparse", "trafilatura")
 DEFAULT_EXTRACTOR = "resiliparse"
@@ -24,8 +24,9 @@ _trafilatura_config = None
 
 def extract_main_text(html: str, extractor: str = DEFAULT_EXTRACTOR) -> str:
     """Main text of `html` ('' when the extractor finds none)."""
-    tree = HTMLTree.parse(html)
-    prepare_html(tree, html)
+    source = prepare_source(html)
+    tree = HTMLTree.parse(source.html)
+    prepare_html(tree, source)
     if extractor == "resiliparse":
         from resiliparse.extract.html2text import extract_plain_text
 

@@ -1,12 +1,20 @@
-"""Rewrite an HTML tree before text extraction so that formulas and code survive it.
+"""Rewrite an HTML page before text extraction so that formulas and code survive it.
 
 Formulas become TeX between `$`/`$$` (MathJax `<script type="math/tex">`, KaTeX annotations,
 MathML, LaTeX images' alt text); rendered duplicates are removed. Code widgets that put each line
 in its own element (GitHub tables, SyntaxHighlighter, CodeMirror, prettify) become one `<pre>`
 with the lines joined by newlines, and line-number gutters are dropped.
+
+The simplest rewrites are made on the HTML text (prepare_source), the rest on the parsed tree
+(prepare_html), each only on pages whose source hints at it.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import escape
 
 from resiliparse.parse.html import HTMLTree
 
@@ -19,51 +27,68 @@ MATH_IMAGES = (
 )
 # (text in the HTML source that hints at the widget, widget container, one element per line)
 LINE_WIDGETS = (
-    ("blob-", "table.js-file-line-container, table.highlight", "td.blob-code"),
+    ("blob-code", "table.js-file-line-container, table.highlight", "td.blob-code"),
     ("syntaxhighlighter", ".syntaxhighlighter", "td.code .line"),
     ("CodeMirror", ".CodeMirror-code", ".CodeMirror-line"),
     ("ace_line", ".ace_text-layer", ".ace_line"),
-    ("linen", "ol.linenums", "li"),
+    ("linenums", "ol.linenums", "li"),
 )
 # Rewrites run only on pages whose source holds a hint. A substring test scans a 24 KB page in
-# ~15 us and a DOM query costs ~50-100 us, while most pages have neither math nor code widgets:
+# ~15 us and a DOM query costs ~40-60 us, while most pages have neither math nor code widgets:
 # every MathJax, KaTeX, MathML and MediaWiki formula has "math" or "latex" in its markup (KaTeX and
 # MathJax 3 embed MathML), and every code widget and line-number gutter below but Ace's sits in a
 # <pre> or a <table>, so their hints are looked for only there (and just before: a widget's own
 # container). Tag names are matched in lower case (HTML5 usage).
 MATH_HINTS = ("math", "latex")
-LINE_NUMBER_HINTS = ("linen", "line-numbers", "hljs-ln", "blob-", "gutter")
+LINE_NUMBER_HINTS = ("lineno", "line-numbers", "hljs-ln", "blob-num", "gutter")
 CODE_ELEMENTS = (("<pre", "</pre>"), ("<table", "</table>"))
 CONTAINER_BYTES = 300  # markup before a <pre> or <table> searched with it (e.g. SyntaxHighlighter's div)
+SCRIPT_TAG_BYTES = 200  # how far before its `math/tex` type a <script> tag may start
+LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
-def prepare_html(tree: HTMLTree, source: str | None = None) -> None:
-    """Rewrite `tree` in place; `source` (the HTML it was parsed from) lets pages skip the rewrites
-    they need not (without it, every rewrite runs)."""
+@dataclass(frozen=True)
+class Source:
+    """An HTML page after the source rewrites, with where its rewrite hints are looked for."""
+
+    html: str
+    body_at: int  # formulas and code are in the body
+    code: str  # code_markup(html, body_at)
+    math: bool  # a math hint in the body
+
+    def has(self, *hints: str) -> bool:
+        return any(self.html.find(hint, self.body_at) >= 0 for hint in hints)
+
+    def near_code(self, *hints: str) -> bool:
+        return any(hint in self.code for hint in hints)
+
+
+def prepare_source(html: str) -> Source:
+    """Rewrites made on the HTML text before parsing, where a scan costs less than a DOM query and the
+    nodes it returns: MathJax `math/tex` scripts become TeX text, `<br>` in `<pre>` a newline."""
+    body_at = max(html.find("<body"), 0)
+    math = any(html.find(hint, body_at) >= 0 for hint in MATH_HINTS)
+    if math and html.find("math/tex", body_at) >= 0:
+        html = _tex_scripts_to_text(html, body_at)
+    code = code_markup(html, body_at)
+    if "<br" in code:
+        html = _pre_line_breaks(html, body_at)
+    return Source(html, body_at, code, math)
+
+
+def prepare_html(tree: HTMLTree, source: Source) -> None:
+    """Rewrite `tree`, parsed from `source.html`, in place; pages skip the rewrites they have no hint of."""
     root = tree.document
     if root is None:
         return
-    body_at = max(source.find("<body"), 0) if source is not None else 0  # formulas and code are in the body
-
-    def has(*hints: str) -> bool:
-        return source is None or any(source.find(hint, body_at) >= 0 for hint in hints)
-
-    if has(*MATH_HINTS):
-        _math_to_tex(tree, root, has)
-    code = code_markup(source, body_at) if source is not None else None
-
-    def near_code(*hints: str) -> bool:
-        return code is None or any(hint in code for hint in hints)
-
-    if near_code(*LINE_NUMBER_HINTS):
+    if source.math:
+        _math_to_tex(tree, root, source)
+    if source.near_code(*LINE_NUMBER_HINTS):
         for gutter in root.query_selector_all(LINE_NUMBERS).values():
             _replace(gutter, None)
     for hint, container_selector, line_selector in LINE_WIDGETS:
-        if has(hint) if hint == "ace_line" else near_code(hint):
+        if source.has(hint) if hint == "ace_line" else source.near_code(hint):
             _widgets_to_pre(tree, root, container_selector, line_selector)
-    if near_code("<pre") and near_code("<br"):
-        for line_break in root.query_selector_all("pre br").values():
-            _replace(line_break, tree.create_text_node("\n"))
 
 
 def code_markup(source: str, start: int) -> str:
@@ -74,46 +99,101 @@ def code_markup(source: str, start: int) -> str:
     parts = []
     for tag, end_tag in CODE_ELEMENTS:
         covered = start
-        at = source.find(tag, start)
-        while at >= 0:
-            end = source.find(end_tag, at)
-            end = len(source) if end < 0 else end + len(end_tag)
+        for at, end in _elements(source, tag, end_tag, start):
             parts.append(source[max(at - CONTAINER_BYTES, covered) : end])
             covered = end
-            at = source.find(tag, end)
     return "\n".join(parts)
 
 
-def _math_to_tex(tree: HTMLTree, root, has) -> None:
-    # Only pages hinting at math get here, so the extra scans by `has` are rare.
-    if has("math/tex"):
-        for script in root.query_selector_all('script[type^="math/tex"]').values():
-            tex = (script.text or "").strip()
-            display = "mode=display" in (script.getattr("type") or "")
-            _replace(script, tree.create_text_node(_delimit(tex, display)) if tex else None)
-    if has("katex"):
+def _elements(source: str, tag: str, end_tag: str, start: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `tag` element from `start` on; one without `end_tag` runs to the end."""
+    at = source.find(tag, start)
+    while at >= 0:
+        end = source.find(end_tag, at)
+        end = len(source) if end < 0 else end + len(end_tag)
+        yield at, end
+        at = source.find(tag, end)
+
+
+def _tex_scripts_to_text(html: str, start: int) -> str:
+    """`<script type="math/tex">` (MathJax 2) elements replaced by their TeX between `$`/`$$`, as text."""
+    pieces, copied = [], 0
+    at = html.find("math/tex", start)
+    while at >= 0:
+        tag_at = html.rfind("<script", max(at - SCRIPT_TAG_BYTES, copied), at)
+        tag_end = html.find(">", at)
+        close = html.find("</script>", tag_end) if tag_end >= 0 else -1
+        if close < 0:  # nor is any later script closed: stop here (no rescans of the page's tail)
+            break
+        if tag_at < 0 or ">" in html[tag_at:at]:  # not the type attribute of a <script>
+            at = html.find("math/tex", at + 1)
+            continue
+        tex = html[tag_end + 1 : close].strip()
+        if tex:
+            tex = escape(_delimit(tex, "mode=display" in html[at:tag_end]), quote=False)
+        pieces += [html[copied:tag_at], tex]
+        copied = close + len("</script>")
+        at = html.find("math/tex", copied)
+    return "".join([*pieces, html[copied:]]) if pieces else html
+
+
+def _pre_line_breaks(html: str, start: int) -> str:
+    """`<br>` inside `<pre>` elements replaced by newlines."""
+    pieces, copied = [], 0
+    for at, end in _elements(html, "<pre", "</pre>", start):
+        element = html[at:end]
+        if "<br" in element:
+            pieces += [html[copied:at], LINE_BREAK.sub("\n", element)]
+            copied = end
+    return "".join([*pieces, html[copied:]]) if pieces else html
+
+
+def _math_to_tex(tree: HTMLTree, root, source: Source) -> None:
+    # Only pages hinting at math get here, so the extra scans are rare.
+    katex_left = False  # a KaTeX formula without MathML, whose rendered copy is all there is
+    if source.has("katex"):
         for katex in root.query_selector_all(".katex-display, .katex").values():
             math = katex.query_selector("math")
-            if math is not None:
-                display = "katex-display" in (katex.class_name or "")
-                _replace(katex, tree.create_text_node(_delimit(mathml_to_tex(math), display)))
-    if has('class="MathJax', "katex-html"):  # rendered copies (not the MathJax.js script tag)
+            if math is None:
+                katex_left = True
+                continue
+            display = "katex-display" in (katex.class_name or "")
+            _replace(katex, tree.create_text_node(_delimit(mathml_to_tex(math.html), display)))
+    if source.has('class="MathJax') or (katex_left and source.has("katex-html")):  # rendered copies
         for rendered in root.query_selector_all(RENDERED_MATH).values():
             _replace(rendered, None)
-    if has("<mjx-container"):
+    if source.has("<mjx-container"):
         for container in root.query_selector_all("mjx-container").values():
             math = container.query_selector("math")
             display = container.getattr("display") == "true"
-            _replace(container, tree.create_text_node(_delimit(mathml_to_tex(math), display)) if math else None)
-    if has("<math"):
+            tex = _delimit(mathml_to_tex(math.html), display) if math is not None else None
+            _replace(container, tree.create_text_node(tex) if tex else None)
+    if _mathml_outside_katex(source):
+        nested = 0  # <math> elements inside the one just replaced, which come next in document order
         for math in root.query_selector_all("math").values():
+            if nested:
+                nested -= 1
+                continue
+            markup = math.html
+            nested = markup.count("<math") - 1
             display = (math.getattr("display") or "") == "block"
-            _replace(math, tree.create_text_node(_delimit(mathml_to_tex(math), display)))
-    if has("<img") and has("latex", "mwe-math", 'class="tex', 'class="math'):
+            _replace(math, tree.create_text_node(_delimit(mathml_to_tex(markup), display)))
+    if source.has("<img") and source.has("latex", "mwe-math", 'class="tex', 'class="math'):
         for image in root.query_selector_all(MATH_IMAGES).values():
             alt = (image.getattr("alt") or "").strip()
             if alt:
                 _replace(image, tree.create_text_node(_delimit(alt, False)))
+
+
+def _mathml_outside_katex(source: Source) -> bool:
+    """Whether the body has a <math> element that is not KaTeX's own (the KaTeX rewrite took those)."""
+    html = source.html
+    at = html.find("<math", source.body_at)
+    while at >= 0:
+        if not html.endswith('"katex-mathml">', 0, at):
+            return True
+        at = html.find("<math", at + 1)
+    return False
 
 
 def _widgets_to_pre(tree: HTMLTree, root, container_selector: str, line_selector: str) -> None:

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from pipeline.web.extract import EXTRACTORS, extract_main_text
@@ -67,3 +69,54 @@ def test_code_markup_holds_widget_hints_and_stays_within_the_page_size():
     assert "syntaxhighlighter" in markup and "y = 2" in markup and "more text" in markup
     hostile = "<pre></pre><table>" * 100_000  # a million-tag page must not grow its hint text
     assert len(code_markup(hostile, 0)) < 2.1 * len(hostile)  # each tag kind covers the page at most once
+
+
+def test_line_breaks_inside_pre_become_newlines_and_others_stay():
+    page = (f"<html><body><article>{PROSE}<pre>a = 1<br>b = 2<br/>c = 3<BR />d = 4</pre>"
+            f"<p>first line<br>second line</p>{PROSE}</article></body></html>")
+    text = extract_main_text(page)
+    assert "a = 1\nb = 2\nc = 3\nd = 4" in text
+    assert "first line\nsecond line" in text
+
+
+def test_mathjax_scripts_keep_their_tex_verbatim():
+    page = (f"<html><body><article>{PROSE}<p>Order: <script type='math/tex'>a < b \\& c > 0</script>, "
+            '<script type="math/tex; mode=display">{\\displaystyle x^2}</script>, empty '
+            '<script type="math/tex"> </script>. The type is written math/tex in the docs.</p>'
+            f'{PROSE}<script type="math/tex">never closed</article></body></html>')
+    text = extract_main_text(page)
+    assert "$a < b \\& c > 0$" in text
+    assert "$$x^2$$" in text
+    assert "empty ." in text  # an empty formula leaves nothing behind
+    assert "The type is written math/tex in the docs." in text
+
+
+def test_mathml_converts_with_entities_and_attributes():
+    page = (f"<html><body><article>{PROSE}<p>Set <math><mfenced open='[' close=']'><mi>a</mi><mi>b</mi>"
+            "</mfenced></math> and <math><mi>x</mi><mo>&lt;</mo><mspace width='1em'/><mtext>if y"
+            "</mtext></math> and <math display='block'><msubsup><mo>&int;</mo><mn>0</mn><mn>1</mn></msubsup>"
+            f"</math> here.</p>{PROSE}</article></body></html>")
+    text = extract_main_text(page)
+    assert "$[a,b]$" in text
+    assert "$x< \\text{if y}$" in text
+    assert "$$\\int _{0}^{1}$$" in text
+
+
+def test_katex_without_mathml_drops_its_rendered_copy_and_mathml_beside_katex_converts():
+    page = (f"<html><body><article>{PROSE}<p>Rendered only <span class='katex'><span class='katex-html'>"
+            "RENDERED</span></span> and KaTeX <span class=\"katex\"><span class=\"katex-mathml\"><math><semantics>"
+            "<mi>k</mi><annotation encoding=\"application/x-tex\">k^2</annotation></semantics></math></span>"
+            "<span class=\"katex-html\">K2</span></span> beside <math><msqrt><mi>m</mi></msqrt></math>.</p>"
+            f"{PROSE}</article></body></html>")
+    text = extract_main_text(page)
+    assert "RENDERED" not in text and "K2" not in text
+    assert "$k^2$" in text and "$\\sqrt{m}$" in text
+
+
+def test_deeply_nested_mathml_is_read_once_without_recursing_too_deep():
+    # Each nested <math> was converted again, and the recursion crashed the worker past ~1,000 levels.
+    page = f"<html><body><article>{PROSE}<p>Deep <math>" + "<mrow><math><mi>x</mi>" * 30_000 + "</math></p></article>"
+    started = time.perf_counter()
+    text = extract_main_text(page)
+    assert PROSE[3:40] in text and "Deep $" in text
+    assert time.perf_counter() - started < 10  # 0.3 s here; quadratic work took minutes
