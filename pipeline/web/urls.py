@@ -20,6 +20,8 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 # characters without dot segments or doubled slashes. They skip the parsing (a third of a small page's
 # non-extraction time). Anything else (queries included) takes the full route below.
 CANONICAL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/[A-Za-z0-9_.~!$&'()*+,;=:@/-]*)?")
+# A host as normalize_url writes it (lower-case ASCII, no port), read without urlsplit.
+PLAIN_HOST = re.compile(r"https?://([a-z0-9.-]+)(?=/|$)")
 
 
 def normalize_url(url: str) -> str | None:
@@ -47,6 +49,10 @@ def url_domain(url: str | None) -> str | None:
     """Host of a URL without a leading `www.` (the unit of the recall stage's domain rule)."""
     if not url:
         return None
+    plain = PLAIN_HOST.match(url)  # a tenth of urlsplit's cost
+    if plain:
+        host = plain.group(1)
+        return host[4:] if host.startswith("www.") else host
     try:
         host = urlsplit(url).hostname
     except ValueError:

@@ -41,7 +41,11 @@ def test_canonical_urls_skip_parsing_with_the_same_result(monkeypatch):
         + "".join(rng.choice("aZ09-_.~/:@!$&'()*+,;=%?# ") for _ in range(rng.randint(0, 12)))
         for _ in range(20_000)
     ]
+    generated += [f"http://{host}" for host in hosts] + ["https://user@ex.com/", "http://[::1]:8/", "https://ex.com?q"]
     fast = [normalize_url(url) for url in generated]
+    fast_domains = [url_domain(url) for url in generated + [url for url in fast if url]]
     monkeypatch.setattr(urls, "CANONICAL", re.compile("(?!)"))  # every URL takes the full route
+    monkeypatch.setattr(urls, "PLAIN_HOST", re.compile("(?!)"))
     assert fast == [normalize_url(url) for url in generated]
+    assert fast_domains == [url_domain(url) for url in generated + [url for url in fast if url]]
     assert sum(url == normalized for url, normalized in zip(generated, fast, strict=True)) > 1_000
