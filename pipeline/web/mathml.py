@@ -4,8 +4,8 @@ MathML without a TeX annotation."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
+from xml.etree import ElementTree
 
 # Operators and identifiers written as Unicode in MathML that TeX spells as commands.
 SYMBOLS = {
@@ -51,85 +51,33 @@ SYMBOLS = {
 }
 TEX_ANNOTATIONS = ("application/x-tex", "text/x-tex", "tex", "latex")
 IGNORED = {"annotation", "annotation-xml", "mphantom", "none", "mprescripts"}
-# The markup is the parser's serialization of a <math> element (`node.html`): every tag closed and
-# attribute values double-quoted, so a tag pattern reads it. Reading that string costs a tenth of
-# walking the DOM, where every node visited becomes a Python object.
-TAG = re.compile(r"<(/?)([^\s/>]+)([^>]*)>")
-ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
-MAX_DEPTH = 100  # deeper elements are read as text of the one at this depth (a hostile page's nesting)
-
-
-class Element:
-    __slots__ = ("tag", "attributes", "children")
-
-    def __init__(self, tag: str, attributes: str):
-        self.tag = tag  # local name, lower case
-        self.attributes = attributes  # the start tag's attribute text
-        self.children: list[Element | str] = []
-
-    def get(self, name: str) -> str | None:
-        for key, value in ATTRIBUTE.findall(self.attributes):
-            if key.lower() == name:
-                return unescape(value)
-        return None
-
-    def text(self) -> str:
-        return "".join(child if child.__class__ is str else child.text() for child in self.children)
-
-    def elements(self) -> list[Element]:
-        return [child for child in self.children if child.__class__ is Element]
+# A TeX annotation is read straight from the markup (KaTeX writes one for every formula).
+ANNOTATION = re.compile(r'<annotation\b[^>]*?\bencoding="([^"]*)"[^>]*>([^<]*)</annotation>', re.IGNORECASE)
+ANY_TAG = re.compile(r"<[^>]*>")
+MAX_DEPTH = 100  # deeper elements convert to nothing (a hostile page's nesting)
 
 
 def mathml_to_tex(markup: str) -> str:
-    """TeX for a serialized `<math>` element: its TeX annotation when it has one, else a conversion."""
-    root = parse_mathml(markup)
-    if root is None:
+    """TeX for a serialized `<math>` element (`node.html`): its TeX annotation when it has one, else a
+    conversion. The markup is parsed as XML, which costs a fraction of walking the DOM, where every
+    node visited becomes a Python object: the parser's serialization closes every tag and quotes
+    every attribute, and names its only entity outside XML's, `&nbsp;`."""
+    for encoding, text in ANNOTATION.findall(markup):
+        if encoding.lower() in TEX_ANNOTATIONS and text.strip():
+            return unescape(text).strip()
+    try:
+        root = ElementTree.fromstring(markup.replace("&nbsp;", "&#160;"))
+    except ElementTree.ParseError:  # not XML after all (a prefixed tag name): its characters at least
+        return unescape(ANY_TAG.sub("", markup)).strip()
+    return _convert(root, 0).strip()
+
+
+def _convert(node: ElementTree.Element, depth: int) -> str:
+    tag = node.tag.rsplit("}", 1)[-1].lower()  # without the XML namespace
+    if tag in IGNORED or depth > MAX_DEPTH:
         return ""
-    for annotation in _descendants(root, "annotation") if "<annotation" in markup else ():
-        text = annotation.text().strip()
-        if (annotation.get("encoding") or "").lower() in TEX_ANNOTATIONS and text:
-            return text
-    return _convert(root).strip()
-
-
-def parse_mathml(markup: str) -> Element | None:
-    """The first element of serialized MathML, as a tree of Elements and text."""
-    top = Element("", "")
-    open_elements = [top]
-    copied = 0
-    for match in TAG.finditer(markup):
-        if match.start() > copied:
-            open_elements[-1].children.append(unescape(markup[copied : match.start()]))
-        copied = match.end()
-        closing, name, attributes = match.groups()
-        tag = name.lower().rsplit(":", 1)[-1]
-        if closing:
-            for depth in range(len(open_elements) - 1, 0, -1):
-                if open_elements[depth].tag == tag:
-                    del open_elements[depth:]
-                    break
-        elif len(open_elements) <= MAX_DEPTH:
-            element = Element(tag, attributes)
-            open_elements[-1].children.append(element)
-            if not attributes.endswith("/"):
-                open_elements.append(element)
-    elements = top.elements()
-    return elements[0] if elements else None
-
-
-def _descendants(element: Element, tag: str) -> Iterator[Element]:
-    for child in element.elements():
-        if child.tag == tag:
-            yield child
-        yield from _descendants(child, tag)
-
-
-def _convert(node: Element) -> str:
-    tag = node.tag
-    if tag in IGNORED:
-        return ""
-    kids = node.elements()
-    parts = [_convert(child) for child in kids]
+    kids = list(node)
+    parts = [_convert(child, depth + 1) for child in kids]
     if tag == "semantics":
         return parts[0] if parts else ""
     if tag == "mfrac" and len(parts) == 2:
@@ -154,15 +102,9 @@ def _convert(node: Element) -> str:
     if tag == "mspace":
         return " "
     if not kids:  # token elements: mi, mn, mo, mtext, ms
-        return _convert_text(node)
+        text = "".join(SYMBOLS.get(ch, ch) for ch in (node.text or "").strip())
+        return rf"\text{{{text}}}" if tag == "mtext" and text else text
     return "".join(parts)
-
-
-def _convert_text(node: Element) -> str:
-    text = "".join(SYMBOLS.get(ch, ch) for ch in node.text().strip())
-    if node.tag == "mtext" and text:
-        return rf"\text{{{text}}}"
-    return text
 
 
 def _group(tex: str) -> str:

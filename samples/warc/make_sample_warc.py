@@ -403,7 +403,7 @@ def document(
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="{charset}"><title>{html.escape(title)}'
         f"</title>{head}{chrome_head}</head>\n<body><header><nav><a href=\"/\">Home</a> | <a href=\"/about\">About</a>"
-        f"</nav>{top}</header>\n<main><article>{body}</article></main>\n{bottom}"
+        f"</nav>{top}</header>\n<main><article>{body * ARTICLE_COPIES}</article></main>\n{bottom}"
         "<footer><p>&copy; 2024 Example. All rights reserved.</p></footer></body></html>"
     )
 
@@ -412,6 +412,8 @@ def document(
 # a footer. It makes them tens of KB (the HTML of a web page is ~30 KB at the median) and is what
 # main-content extraction must drop. Each site gets its own, ASCII only (pages in legacy charsets).
 WITH_CHROME = True
+# How many times a page's article is written: 1 in the sample; the bench writes documentation-length pages.
+ARTICLE_COPIES = 1
 SECTIONS = ["home", "docs", "blog", "about", "pricing", "careers", "support", "community", "news", "events"]
 
 

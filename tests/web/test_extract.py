@@ -4,6 +4,7 @@ import pytest
 
 from pipeline.web.extract import EXTRACTORS, extract_main_text
 from pipeline.web.html_prep import code_markup
+from pipeline.web.mathml import mathml_to_tex
 
 PROSE = (
     "<p>This tutorial explains how the function works and why each line is there. Read it slowly and run "
@@ -120,3 +121,11 @@ def test_deeply_nested_mathml_is_read_once_without_recursing_too_deep():
     text = extract_main_text(page)
     assert PROSE[3:40] in text and "Deep $" in text
     assert time.perf_counter() - started < 10  # 0.3 s here; quadratic work took minutes
+
+
+def test_mathml_to_tex_reads_annotations_converts_and_survives_markup_that_is_not_xml():
+    annotated = ('<math><semantics><mi>x</mi><annotation encoding="application/x-tex">a &lt; b</annotation>'
+                 "</semantics></math>")
+    assert mathml_to_tex(annotated) == "a < b"
+    assert mathml_to_tex("<math><msub><mi>x</mi><mn>1</mn></msub><mo>&nbsp;</mo></math>") == "x_{1}"
+    assert mathml_to_tex("<math><m:mi>x</m:mi><mo>&lt;</mo><mn>2</mn></math>") == "x<2"  # an unbound prefix
