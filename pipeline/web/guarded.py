@@ -106,7 +106,11 @@ class PageGuard:
         self._process.start()
         child_end.close()
         self._conn = parent_end
-        if not parent_end.poll(STARTUP_SECONDS) or parent_end.recv_bytes() != b"ready":
+        try:
+            ready = parent_end.poll(STARTUP_SECONDS) and parent_end.recv_bytes() == b"ready"
+        except (EOFError, OSError):  # it died while starting
+            ready = False
+        if not ready:
             self._stop()
             raise WorkerDied("page worker did not start")
 

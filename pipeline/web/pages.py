@@ -196,7 +196,11 @@ def extract_page(html: str, extractor: str) -> str | Exception:
     """The page's main text, or the exception the extractor raised (a failing page is a reject)."""
     try:
         return extract_main_text(html, extractor)
-    except Exception as error:
+    except BaseException as error:
+        # resiliparse's Rust code reports a panic as pyo3's PanicException, a BaseException: a page's
+        # reject like any other error, not the end of the task (pyo3 does not export the class).
+        if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+            raise
         return RuntimeError(f"{type(error).__name__}: {error}")
 
 

@@ -125,6 +125,22 @@ def test_extraction_outcomes_become_rows(tmp_path):
     assert rows[1]["content"] == "ValueError: boom" and rows[1]["nl_language"] is None
 
 
+def test_an_extractor_panic_is_a_reject_and_an_interrupt_still_stops(monkeypatch):
+    from pipeline.web import pages
+
+    class PanicException(BaseException):  # what pyo3 raises for a panic in resiliparse's Rust code
+        pass
+
+    def extract(html, extractor):
+        raise (PanicException if html == "panic" else KeyboardInterrupt)("called `Result::unwrap()`")
+
+    monkeypatch.setattr(pages, "extract_main_text", extract)
+    failed = pages.extract_page("panic", "resiliparse")
+    assert isinstance(failed, RuntimeError) and str(failed).startswith("PanicException: called")
+    with pytest.raises(KeyboardInterrupt):
+        pages.extract_page("stop", "resiliparse")
+
+
 def test_chunks_are_read_then_extracted_and_bounded_by_characters(tmp_path, monkeypatch):
     from pipeline.web import pages
 
