@@ -175,7 +175,7 @@ def _math_to_tex(tree: HTMLTree, root, source: Source) -> None:
                 nested -= 1
                 continue
             markup = math.html
-            nested = markup.count("<math") - 1
+            nested = markup.count("<math") - 1  # a real tag: the serialization escapes "<" everywhere else
             display = (math.getattr("display") or "") == "block"
             _replace(math, tree.create_text_node(_delimit(mathml_to_tex(markup), display)))
     if source.has("<img") and source.has("latex", "mwe-math", 'class="tex', 'class="math'):

@@ -129,3 +129,10 @@ def test_mathml_to_tex_reads_annotations_converts_and_survives_markup_that_is_no
     assert mathml_to_tex(annotated) == "a < b"
     assert mathml_to_tex("<math><msub><mi>x</mi><mn>1</mn></msub><mo>&nbsp;</mo></math>") == "x_{1}"
     assert mathml_to_tex("<math><m:mi>x</m:mi><mo>&lt;</mo><mn>2</mn></math>") == "x<2"  # an unbound prefix
+
+
+def test_a_math_tag_in_an_attribute_loses_no_formula():
+    page = (f"<html><body><article>{PROSE}<p>See <math alttext='<math>'><mi>a</mi></math> and "
+            f"<math><mi>b</mi></math> here.</p>{PROSE}</article></body></html>")
+    text = extract_main_text(page)
+    assert "See $a$ and $b$ here." in text
