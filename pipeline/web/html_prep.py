@@ -202,7 +202,7 @@ def _widgets_to_pre(tree: HTMLTree, root, container_selector: str, line_selector
         lines = [line.text for line in container.query_selector_all(line_selector).values()]
         if not lines:
             continue
-        code = "\n".join(line.rstrip("\n") for line in lines)
+        code = "\n".join(line.rstrip("\n") for line in lines).replace("\xa0", " ")  # &nbsp; indents (SyntaxHighlighter)
         if _has_ancestor(container, "pre"):
             _replace(container, tree.create_text_node(code))
         else:

@@ -136,3 +136,39 @@ def test_a_math_tag_in_an_attribute_loses_no_formula():
             f"<math><mi>b</mi></math> here.</p>{PROSE}</article></body></html>")
     text = extract_main_text(page)
     assert "See $a$ and $b$ here." in text
+
+
+WIDGETS = {  # markup as each widget writes it -> the code it must become
+    "SyntaxHighlighter": (
+        '<div id="highlighter_1" class="syntaxhighlighter python"><table><tbody><tr><td class="gutter">'
+        '<div class="line number1">1</div><div class="line number2">2</div></td><td class="code">'
+        '<div class="container"><div class="line number1"><code class="keyword">def</code> <code>f():</code></div>'
+        '<div class="line number2"><code class="spaces">&nbsp;&nbsp;&nbsp;&nbsp;</code><code>return 1</code></div>'
+        "</div></td></tr></tbody></table></div>",
+        "def f():\n    return 1",
+    ),
+    "CodeMirror": (
+        '<div class="CodeMirror"><div class="CodeMirror-lines"><div class="CodeMirror-code">'
+        '<pre class="CodeMirror-line"><span>x = 1</span></pre><pre class="CodeMirror-line"><span>y = 2</span></pre>'
+        "</div></div></div>",
+        "x = 1\ny = 2",
+    ),
+    "Ace": (
+        '<div class="ace_editor"><div class="ace_layer ace_text-layer"><div class="ace_line">a = 1</div>'
+        '<div class="ace_line">b = 2</div></div></div>',
+        "a = 1\nb = 2",
+    ),
+    "Pygments line numbers": (
+        '<table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>17\n18</pre></div></td>'
+        '<td class="code"><div class="highlight"><pre>p = 1\nq = 2</pre></div></td></tr></table>',
+        "p = 1\nq = 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("widget", sorted(WIDGETS))
+def test_code_widgets_become_their_lines(widget):
+    markup, code = WIDGETS[widget]
+    text = extract_main_text(f"<html><body><article>{PROSE}{markup}{PROSE}</article></body></html>")
+    assert code in text
+    assert "17" not in text and "number1" not in text  # no line-number gutter
