@@ -10,8 +10,8 @@ import os
 MODEL_FILE = os.path.join("resources", "lid.176.ftz")
 # Prediction time grows with the text (~0.2 us per character with the quantized lid.176.ftz) while
 # accuracy levels off after a few hundred characters: the first 300 decide. On 1,822 translated texts
-# in 102 languages (bench/bench_langid.py) 87.8% are right at 300 characters (65 us), 85.2% at 150,
-# 89.4% with whole texts of ~1,100 (250 us); all 274 sample pages are right at 150 or more.
+# in 102 languages (bench/bench_langid.py) 87.8% are right at 300 characters (50-65 us), 85.2% at
+# 150, 89.4% with whole texts of ~1,100 (160-250 us); all 274 sample pages are right at 150 or more.
 MAX_CHARS = 300
 
 
