@@ -44,7 +44,7 @@ LINE_NUMBER_HINTS = ("lineno", "line-numbers", "hljs-ln", "blob-num", "gutter")
 CODE_ELEMENTS = (("<pre", "</pre>"), ("<table", "</table>"))
 CONTAINER_BYTES = 300  # markup before a <pre> or <table> searched with it (e.g. SyntaxHighlighter's div)
 SCRIPT_TAG_BYTES = 200  # how far before its `math/tex` type a <script> tag may start
-LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+LINE_BREAK = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -73,10 +73,10 @@ def test_code_markup_holds_widget_hints_and_stays_within_the_page_size():
 
 
 def test_line_breaks_inside_pre_become_newlines_and_others_stay():
-    page = (f"<html><body><article>{PROSE}<pre>a = 1<br>b = 2<br/>c = 3<BR />d = 4</pre>"
+    page = (f"<html><body><article>{PROSE}<pre>a = 1<br>b = 2<br/>c = 3<BR />d = 4<br class='x'>e = 5</pre>"
             f"<p>first line<br>second line</p>{PROSE}</article></body></html>")
     text = extract_main_text(page)
-    assert "a = 1\nb = 2\nc = 3\nd = 4" in text
+    assert "a = 1\nb = 2\nc = 3\nd = 4\ne = 5" in text
     assert "first line\nsecond line" in text
 
 
