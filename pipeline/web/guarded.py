@@ -117,8 +117,9 @@ class PageGuard:
     def _stop(self, restart: bool = False) -> None:
         self.restarts += restart
         if self._process is not None:
-            self._process.kill()
-            self._process.join(5)
+            if self._process.pid is not None:  # None: start() itself failed
+                self._process.kill()
+                self._process.join(5)
             self._process = None
         if self._conn is not None:
             self._conn.close()

@@ -5,6 +5,7 @@ import pytest
 
 from pipeline.config import UsageError
 from pipeline.web.fetch import FetchSettings
+from pipeline.web.guarded import PageGuard
 from pipeline.web.listing import expand_inputs, resolve
 from pipeline.web.pages import IngestSettings, finish_page, page_guard, prepare_page, warc_page_batches, warc_pages
 from pipeline.web.warc import read_captures
@@ -196,6 +197,29 @@ def test_a_warc_left_half_read_does_not_leak_into_the_next(tmp_path):
         rows = [row for batch in guard.batches(str(second), IngestSettings(extraction_timeout=20))
                 for row in batch.to_pylist()]
         assert rows == list(warc_pages(str(second), IN_PROCESS))
+    finally:
+        guard.stop()
+
+
+def test_a_worker_that_cannot_be_started_reports_why_and_the_next_start_works(tmp_path, monkeypatch):
+    import multiprocessing.context
+
+    path = tmp_path / "s.warc.gz"
+    path.write_bytes(warc_bytes(simple_records(2))[0])
+    guard = PageGuard(20, warm_up="resiliparse")
+    real_start = multiprocessing.context.SpawnProcess.start
+
+    def no_start(process):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_start)
+    with pytest.raises(OSError, match="Resource temporarily unavailable"):
+        list(guard.batches(str(path), IngestSettings(extraction_timeout=20)))
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", real_start)
+    try:
+        rows = [row for batch in guard.batches(str(path), IngestSettings(extraction_timeout=20))
+                for row in batch.to_pylist()]
+        assert rows == list(warc_pages(str(path), IN_PROCESS))
     finally:
         guard.stop()
 
