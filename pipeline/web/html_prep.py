@@ -2,11 +2,16 @@
 
 Formulas become TeX between `$`/`$$` (MathJax `<script type="math/tex">`, KaTeX annotations,
 MathML, LaTeX images' alt text); rendered duplicates are removed. Code widgets that put each line
-in its own element (GitHub tables, SyntaxHighlighter, CodeMirror, prettify) become one `<pre>`
-with the lines joined by newlines, and line-number gutters are dropped.
+in its own element (GitHub and Gitea tables, SyntaxHighlighter, CodeMirror, Crayon, prettify) become
+one `<pre>` with the lines joined by newlines, tables of a line-number and a code column (Pygments,
+Hugo) their code's `<pre>`, and line numbers are dropped.
 
-The simplest rewrites are made on the HTML text (prepare_source), the rest on the parsed tree
-(prepare_html), each only on pages whose source hints at it.
+Rewrites that can be made on the HTML text are made there (prepare_source), the rest on the parsed
+tree (prepare_html), each only on pages whose source hints at it. A rewrite in the text costs a few
+string scans; in the tree each element it touches becomes a Python object (~4 us) and each
+replacement a node (~8 us) and a call (~12 us). Pages of 200 formulas in MediaWiki's markup (MathML
+and an image each) ran at 27% of the extractor's own pages/s with their formulas rewritten in the
+tree, and run at ~53% rewritten in the text (bench/bench_cc.py).
 """
 
 from __future__ import annotations
@@ -14,17 +19,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 from resiliparse.parse.html import HTMLTree
 
-from pipeline.web.mathml import mathml_to_tex
+from pipeline.web.mathml import mathml_to_tex, read_mathml
 
 RENDERED_MATH = ".MathJax_Preview, .MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_CHTML, .katex-html"
-LINE_NUMBERS = ".linenos, .lineno, .line-numbers-rows, .hljs-ln-numbers, td.blob-num, table td.gutter"
-MATH_IMAGES = (
-    "img.latex, img.tex, img.math, img.mwe-math-fallback-image-inline, img.mwe-math-fallback-image-display"
+LINE_NUMBERS = (
+    ".linenos, .lineno, .line-numbers-rows, .hljs-ln-numbers, td.blob-num, table td.gutter, .chroma .ln, .chroma .lnt"
 )
+MATH_IMAGE_CLASSES = {"latex", "tex", "math", "mwe-math-fallback-image-inline", "mwe-math-fallback-image-display"}
 # (text in the HTML source that hints at the widget, widget container, one element per line)
 LINE_WIDGETS = (
     ("blob-code", "table.js-file-line-container, table.highlight", "td.blob-code"),
@@ -32,19 +37,34 @@ LINE_WIDGETS = (
     ("CodeMirror", ".CodeMirror-code", ".CodeMirror-line"),
     ("ace_line", ".ace_text-layer", ".ace_line"),
     ("linenums", "ol.linenums", "li"),
+    ("lines-code", "table", "td.lines-code"),  # Gitea, Forgejo (Codeberg)
+    # Tables of a line-number column and a code column: trafilatura reads a table cell's <pre> as one line
+    ("highlighttable", "table.highlighttable", "td.code pre"),  # Pygments (Sphinx, MkDocs)
+    ("lntable", "table.lntable", "td.lntd:last-child pre"),  # Hugo
+    ("crayon-table", "table.crayon-table", ".crayon-line"),  # Crayon (WordPress)
 )
 # Rewrites run only on pages whose source holds a hint. A substring test scans a 24 KB page in
 # ~15 us and a DOM query costs ~40-60 us, while most pages have neither math nor code widgets:
 # every MathJax, KaTeX, MathML and MediaWiki formula has "math" or "latex" in its markup (KaTeX and
 # MathJax 3 embed MathML), and every code widget and line-number gutter below but Ace's sits in a
 # <pre> or a <table>, so their hints are looked for only there (and just before: a widget's own
-# container). Tag names are matched in lower case (HTML5 usage).
+# container). Hints are matched in lower case (HTML5 usage), formula tags in any case.
 MATH_HINTS = ("math", "latex")
-LINE_NUMBER_HINTS = ("lineno", "line-numbers", "hljs-ln", "blob-num", "gutter")
+LINE_NUMBER_HINTS = ("lineno", "line-numbers", "hljs-ln", "blob-num", "gutter", 'class="ln')  # last: Hugo's
 CODE_ELEMENTS = (("<pre", "</pre>"), ("<table", "</table>"))
 CONTAINER_BYTES = 300  # markup before a <pre> or <table> searched with it (e.g. SyntaxHighlighter's div)
 SCRIPT_TAG_BYTES = 200  # how far before its `math/tex` type a <script> tag may start
 LINE_BREAK = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
+# A start tag's rest, `>` in quoted values included; possessive: one step per run of characters, no backtracking
+_ATTRIBUTES = r"""(?:\s(?:[^>"']++|"[^"]*+"|'[^']*+')*+)?/?>"""
+# Tag names in any case: a search for `<` then the rest costs what str.find does
+MATH_OPEN = re.compile("<math", re.IGNORECASE)
+MATH_CLOSE = re.compile("</math>", re.IGNORECASE)
+MATH_START_TAG = re.compile("<math" + _ATTRIBUTES, re.IGNORECASE)
+IMAGE_OPEN = re.compile("<img", re.IGNORECASE)
+IMAGE_TAG = re.compile("<img" + _ATTRIBUTES, re.IGNORECASE)
+MATHJAX_OUTPUT = ('class="MathJax', "<mjx-container", "MJX_Assistive")
+ATTRIBUTE = re.compile(r"""([^\s"'>/=]++)(?:\s*+=\s*+(?:"([^"]*+)"|'([^']*+)'|([^\s"'>]++)))?""")
 
 
 @dataclass(frozen=True)
@@ -65,11 +85,14 @@ class Source:
 
 def prepare_source(html: str) -> Source:
     """Rewrites made on the HTML text before parsing, where a scan costs less than a DOM query and the
-    nodes it returns: MathJax `math/tex` scripts become TeX text, `<br>` in `<pre>` a newline."""
+    nodes it returns: MathJax `math/tex` scripts, MathML and formula images become TeX text, `<br>`
+    in `<pre>` a newline."""
     body_at = max(html.find("<body"), 0)
     math = any(html.find(hint, body_at) >= 0 for hint in MATH_HINTS)
     if math and html.find("math/tex", body_at) >= 0:
         html = _tex_scripts_to_text(html, body_at)
+    if math:
+        html = _math_images_to_text(_mathml_to_text(html, body_at), body_at)
     code = code_markup(html, body_at)
     if "<br" in code:
         html = _pre_line_breaks(html, body_at)
@@ -137,6 +160,71 @@ def _tex_scripts_to_text(html: str, start: int) -> str:
     return "".join([*pieces, html[copied:]]) if pieces else html
 
 
+def _mathml_to_text(html: str, start: int) -> str:
+    """`<math>` elements replaced by their TeX where the markup alone decides it: not KaTeX's (its
+    rewrite takes the whole formula), no `<math` inside (nested, or written in an attribute), XML, and
+    on a page without MathJax's output, whose MathML (for screen readers) goes with the rendered copy
+    or stands for the whole formula (MathJax 3's <mjx-container>). The tree rewrite takes the others."""
+    pieces, copied, mathjax_looked_for = [], 0, False
+    opening = MATH_OPEN.search(html, start)
+    while opening:
+        at = opening.start()
+        start_tag = MATH_START_TAG.match(html, at)
+        closing = MATH_CLOSE.search(html, at)
+        if closing is None or _unclosed_quote(html, at + len("<math"), start_tag):
+            break
+        markup = html[at : closing.end()]
+        inner_math = len(MATH_OPEN.findall(markup)) > 1  # the tree rewrite's; so is every <math inside
+        tex = None
+        if start_tag and not inner_math and not html.endswith('"katex-mathml">', 0, at):
+            if not mathjax_looked_for:  # at the first formula to rewrite: most MathML pages have none
+                if any(html.find(mark, start) >= 0 for mark in MATHJAX_OUTPUT):
+                    return html
+                mathjax_looked_for = True
+            tex = read_mathml(markup)
+        if tex is not None:
+            tag = start_tag.group()
+            display = "display" in tag and _attributes(tag, len("<math")).get("display", "").lower() == "block"
+            pieces += [html[copied:at], escape(_delimit(tex, display))]
+            copied = closing.end()
+        opening = MATH_OPEN.search(html, closing.end() if tex is not None or inner_math else at + 1)
+    return "".join([*pieces, html[copied:]]) if pieces else html
+
+
+def _math_images_to_text(html: str, start: int) -> str:
+    """Formula images (a LaTeX, TeX or MediaWiki math class) replaced by their alt text's TeX."""
+    pieces, copied = [], 0
+    opening = IMAGE_OPEN.search(html, start)
+    while opening:
+        at = opening.start()
+        image = IMAGE_TAG.match(html, at)
+        if _unclosed_quote(html, at + len("<img"), image):
+            break
+        if image is None:  # another tag name
+            opening = IMAGE_OPEN.search(html, at + 1)
+            continue
+        tag = image.group()
+        attributes = _attributes(tag, len("<img")) if "tex" in tag or "math" in tag else {}  # in every formula class
+        alt = unescape(attributes.get("alt", "")).strip()
+        if alt and MATH_IMAGE_CLASSES.intersection(attributes.get("class", "").split()):
+            pieces += [html[copied:at], escape(_delimit(alt, False))]
+            copied = image.end()
+        opening = IMAGE_OPEN.search(html, image.end())
+    return "".join([*pieces, html[copied:]]) if pieces else html
+
+
+def _unclosed_quote(html: str, name_end: int, start_tag: re.Match | None) -> bool:
+    """Whether a start tag with attributes never ends: a quoted value open to the end of the page, in
+    which the parser reads every later tag (a scan that went on would retry each one to the end)."""
+    return start_tag is None and html[name_end : name_end + 1].isspace()
+
+
+def _attributes(start_tag: str, name_length: int) -> dict[str, str]:
+    """A start tag's attributes by lower-cased name, values unquoted (the first of repeated names)."""
+    found = ATTRIBUTE.findall(start_tag, name_length)
+    return {name.lower(): double or single or bare for name, double, single, bare in reversed(found)}
+
+
 def _pre_line_breaks(html: str, start: int) -> str:
     """`<br>` inside `<pre>` elements replaced by newlines."""
     pieces, copied = [], 0
@@ -178,21 +266,16 @@ def _math_to_tex(tree: HTMLTree, root, source: Source) -> None:
             nested = markup.count("<math") - 1  # a real tag: the serialization escapes "<" everywhere else
             display = (math.getattr("display") or "") == "block"
             _replace(math, tree.create_text_node(_delimit(mathml_to_tex(markup), display)))
-    if source.has("<img") and source.has("latex", "mwe-math", 'class="tex', 'class="math'):
-        for image in root.query_selector_all(MATH_IMAGES).values():
-            alt = (image.getattr("alt") or "").strip()
-            if alt:
-                _replace(image, tree.create_text_node(_delimit(alt, False)))
 
 
 def _mathml_outside_katex(source: Source) -> bool:
     """Whether the body has a <math> element that is not KaTeX's own (the KaTeX rewrite took those)."""
     html = source.html
-    at = html.find("<math", source.body_at)
-    while at >= 0:
-        if not html.endswith('"katex-mathml">', 0, at):
+    opening = MATH_OPEN.search(html, source.body_at)
+    while opening:
+        if not html.endswith('"katex-mathml">', 0, opening.start()):
             return True
-        at = html.find("<math", at + 1)
+        opening = MATH_OPEN.search(html, opening.start() + 1)
     return False
 
 

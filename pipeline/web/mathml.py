@@ -4,7 +4,8 @@ MathML without a TeX annotation."""
 from __future__ import annotations
 
 import re
-from html import unescape
+from html import escape, unescape
+from html.entities import html5
 from xml.etree import ElementTree
 
 # Operators and identifiers written as Unicode in MathML that TeX spells as commands.
@@ -52,24 +53,43 @@ SYMBOLS = {
 TEX_ANNOTATIONS = ("application/x-tex", "text/x-tex", "tex", "latex")
 IGNORED = {"annotation", "annotation-xml", "mphantom", "none", "mprescripts"}
 # A TeX annotation is read straight from the markup (KaTeX writes one for every formula).
-ANNOTATION = re.compile(r'<annotation\b[^>]*?\bencoding="([^"]*)"[^>]*>([^<]*)</annotation>', re.IGNORECASE)
+ANNOTATION = re.compile(r"""<annotation\b[^>]*?\bencoding=(["'])(.*?)\1[^>]*>([^<]*)</annotation>""", re.IGNORECASE)
 ANY_TAG = re.compile(r"<[^>]*>")
+NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*;)")
+XML_ENTITIES = {"lt;", "gt;", "amp;", "quot;", "apos;"}
 MAX_DEPTH = 100  # deeper elements convert to nothing (a hostile page's nesting)
 
 
 def mathml_to_tex(markup: str) -> str:
-    """TeX for a serialized `<math>` element (`node.html`): its TeX annotation when it has one, else a
-    conversion. The markup is parsed as XML, which costs a fraction of walking the DOM, where every
-    node visited becomes a Python object: the parser's serialization closes every tag and quotes
-    every attribute, and names its only entity outside XML's, `&nbsp;`."""
-    for encoding, text in ANNOTATION.findall(markup):
+    """TeX for a serialized `<math>` element (`node.html`), or the characters of one that is not XML
+    after all (a prefixed tag name): the parser's serialization closes every tag and quotes every
+    attribute."""
+    tex = read_mathml(markup)
+    return tex if tex is not None else unescape(ANY_TAG.sub("", markup)).strip()
+
+
+def read_mathml(markup: str) -> str | None:
+    """TeX for a `<math>` element's markup: its TeX annotation when it has one, else a conversion of
+    the markup parsed as XML, which costs a fraction of walking the DOM, where every node visited
+    becomes a Python object. HTML's named entities (`&nbsp;`, `&int;`) are read as their characters.
+    None when the markup is not XML."""
+    for _, encoding, text in ANNOTATION.findall(markup):
         if encoding.lower() in TEX_ANNOTATIONS and text.strip():
             return unescape(text).strip()
+    if "&" in markup:
+        markup = NAMED_ENTITY.sub(_entity_character, markup)
     try:
-        root = ElementTree.fromstring(markup.replace("&nbsp;", "&#160;"))
-    except ElementTree.ParseError:  # not XML after all (a prefixed tag name): its characters at least
-        return unescape(ANY_TAG.sub("", markup)).strip()
+        root = ElementTree.fromstring(markup)
+    except ElementTree.ParseError:
+        return None
     return _convert(root, 0).strip()
+
+
+def _entity_character(entity: re.Match) -> str:
+    name = entity.group(1)
+    if name in XML_ENTITIES or name not in html5:
+        return entity.group()
+    return escape(html5[name])  # `&LT;` is "<" too
 
 
 def _convert(node: ElementTree.Element, depth: int) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.web.extract import EXTRACTORS, extract_main_text
 from pipeline.web.html_prep import code_markup
-from pipeline.web.mathml import mathml_to_tex
+from pipeline.web.mathml import mathml_to_tex, read_mathml
 
 PROSE = (
     "<p>This tutorial explains how the function works and why each line is there. Read it slowly and run "
@@ -131,6 +131,8 @@ def test_mathml_to_tex_reads_annotations_converts_and_survives_markup_that_is_no
     assert mathml_to_tex(annotated) == "a < b"
     assert mathml_to_tex("<math><msub><mi>x</mi><mn>1</mn></msub><mo>&nbsp;</mo></math>") == "x_{1}"
     assert mathml_to_tex("<math><m:mi>x</m:mi><mo>&lt;</mo><mn>2</mn></math>") == "x<2"  # an unbound prefix
+    assert mathml_to_tex("<math><mi>a</mi><mo>&LT;</mo><mo>&sum;</mo></math>") == "a<\\sum"  # HTML's entities
+    assert read_mathml("<math><mi>&unknown;</mi></math>") is None  # not XML: the tree rewrite reads it
 
 
 def test_a_math_tag_in_an_attribute_loses_no_formula():
@@ -138,6 +140,50 @@ def test_a_math_tag_in_an_attribute_loses_no_formula():
             f"<math><mi>b</mi></math> here.</p>{PROSE}</article></body></html>")
     text = extract_main_text(page)
     assert "See $a$ and $b$ here." in text
+
+
+WIKIPEDIA_FORMULA = (  # MediaWiki's markup: MathML for screen readers, hidden, and a fallback image
+    '<span class="mwe-math-element"><span class="mwe-math-mathml-inline mwe-math-mathml-a11y" style="display: none;">'
+    '<math xmlns="http://www.w3.org/1998/Math/MathML" alttext="{\\displaystyle x>0}"><semantics><mrow><mi>x</mi>'
+    '<mo>&gt;</mo><mn>0</mn></mrow><annotation encoding="application/x-tex">{\\displaystyle x&gt;0}</annotation>'
+    '</semantics></math></span><img src="https://wikimedia.org/api/rest_v1/media/math/render/svg/1" '
+    'class="mwe-math-fallback-image-inline mw-invert" aria-hidden="true" alt="{\\displaystyle x&gt;0}"></span>'
+)
+
+
+@pytest.mark.parametrize("extractor", EXTRACTORS)
+def test_wikipedia_formulas_are_kept_once(extractor):
+    page = f"<html><body><article>{PROSE}<p>For every {WIKIPEDIA_FORMULA} it holds.</p>{PROSE}</article></body></html>"
+    text = extract_main_text(page, extractor)
+    assert "For every $x>0$ it holds." in text and text.count("x>0") == 1
+
+
+def test_formula_images_become_their_alt_tex_and_other_images_stay_images():
+    page = (f"<html><body><article>{PROSE}<p>A <IMG SRC=f.png CLASS=latex ALT='a &lt; b'>, "
+            '<img class="photo tex" alt="y > 1" src="g.png">, <img class="math" alt="" src="e.png">'
+            f'and <img class="photo" alt="x^2" src="p.png"> end.</p>{PROSE}</article></body></html>')
+    text = extract_main_text(page)
+    assert "A $a < b$, $y > 1$, and end." in text  # alt texts of other images are off
+
+
+# Formulas the text rewrite takes (with `display` as attributes may be written, HTML's entities) and
+# one it leaves to the tree rewrite (an unquoted attribute: not XML).
+MATHML = [
+    "<math><mi>x</mi><mo>+</mo><mn>1</mn></math>",
+    "<math\ndisplay='block'><mfrac><mi>a</mi><mi>b</mi></mfrac></math>",
+    '<math display="block"><semantics><mi>r</mi><annotation encoding=\'application/x-tex\'>r &amp; s</annotation>'
+    "</semantics></math>",
+    "<math><msubsup><mo>&int;</mo><mn>0</mn><mn>1</mn></msubsup></math>",
+    "<math display=block><msqrt><mi>y</mi></msqrt></math>",
+]
+
+
+@pytest.mark.parametrize("markup", MATHML)
+def test_mathml_rewritten_in_the_text_reads_as_the_tree_rewrite_reads_it(markup):
+    page = f"<html><body><article>{PROSE}<p>Here {markup} and there.</p>{{}}{PROSE}</article></body></html>"
+    in_text = extract_main_text(page.format(""))
+    in_tree = extract_main_text(page.format('<span class="MathJax_Preview"></span>'))  # MathJax's output: tree only
+    assert in_text == in_tree and "$" in in_text
 
 
 WIDGETS = {  # markup as each widget writes it -> the code it must become
@@ -160,6 +206,32 @@ WIDGETS = {  # markup as each widget writes it -> the code it must become
         '<div class="ace_line">b = 2</div></div></div>',
         "a = 1\nb = 2",
     ),
+    "Hugo line numbers": (
+        '<div class="highlight"><pre tabindex="0" class="chroma"><code class="language-python"><span class="line">'
+        '<span class="ln">1</span><span class="cl"><span class="n">x</span> = 1\n</span></span><span class="line">'
+        '<span class="ln">2</span><span class="cl">print(x)\n</span></span></code></pre></div>',
+        "x = 1\nprint(x)",
+    ),
+    "Hugo line-number table": (
+        '<div class="highlight"><div class="chroma"><table class="lntable"><tr><td class="lntd">'
+        '<pre class="chroma"><code><span class="lnt">1\n</span><span class="lnt">2\n</span></code></pre></td>'
+        '<td class="lntd"><pre class="chroma"><code><span class="line"><span class="cl">x = 1\n</span></span>'
+        '<span class="line"><span class="cl">print(x)\n</span></span></code></pre></td></tr></table></div></div>',
+        "x = 1\nprint(x)",
+    ),
+    "Crayon": (
+        '<div class="crayon-syntax"><table class="crayon-table"><tr class="crayon-row"><td class="crayon-nums"><div '
+        'class="crayon-num">1</div><div class="crayon-num">2</div></td><td class="crayon-code"><div class="crayon-pre">'
+        '<div class="crayon-line">x = 1</div><div class="crayon-line">print(x)</div></div></td></tr></table></div>',
+        "x = 1\nprint(x)",
+    ),
+    "Gitea": (
+        '<table><tbody><tr><td id="L1" class="lines-num"><span data-line-number="1"></span></td>'
+        '<td class="lines-code chroma"><code class="code-inner">x = 1</code></td></tr><tr>'
+        '<td id="L2" class="lines-num"><span data-line-number="2"></span></td>'
+        '<td class="lines-code chroma"><code class="code-inner">    print(x)</code></td></tr></tbody></table>',
+        "x = 1\n    print(x)",
+    ),
     "Pygments line numbers": (
         '<table class="highlighttable"><tr><td class="linenos"><div class="linenodiv"><pre>17\n18</pre></div></td>'
         '<td class="code"><div class="highlight"><pre>p = 1\nq = 2</pre></div></td></tr></table>',
@@ -168,9 +240,10 @@ WIDGETS = {  # markup as each widget writes it -> the code it must become
 }
 
 
+@pytest.mark.parametrize("extractor", EXTRACTORS)
 @pytest.mark.parametrize("widget", sorted(WIDGETS))
-def test_code_widgets_become_their_lines(widget):
+def test_code_widgets_become_their_lines(widget, extractor):
     markup, code = WIDGETS[widget]
-    text = extract_main_text(f"<html><body><article>{PROSE}{markup}{PROSE}</article></body></html>")
+    text = extract_main_text(f"<html><body><article>{PROSE}{markup}{PROSE}</article></body></html>", extractor)
     assert code in text
     assert "17" not in text and "number1" not in text  # no line-number gutter
