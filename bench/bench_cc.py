@@ -28,7 +28,7 @@ from pipeline.schema import PAGES_SCHEMA  # noqa: E402
 from pipeline.web import pages as pages_module  # noqa: E402
 from pipeline.web.extract import DEFAULT_EXTRACTOR, EXTRACTORS, RESILIPARSE_OPTIONS, extract_main_text  # noqa: E402
 from pipeline.web.fetch import FetchSettings  # noqa: E402
-from pipeline.web.html_prep import LINE_NUMBER_HINTS, LINE_WIDGETS, MATH_HINTS  # noqa: E402
+from pipeline.web.html_prep import LINE_NUMBERS, LINE_WIDGETS, MATH_HINTS  # noqa: E402
 from pipeline.web.http_payload import decode_text, is_html, parse_http_response  # noqa: E402
 from pipeline.web.pages import IngestSettings, page_guard, warc_page_batches  # noqa: E402
 from pipeline.web.urls import normalize_url  # noqa: E402
@@ -54,7 +54,7 @@ def html_pages(warc: str) -> dict[int, str]:
 
 
 def needs_rewrites(html: str) -> bool:
-    hints = [*MATH_HINTS, *LINE_NUMBER_HINTS, *(widget[0] for widget in LINE_WIDGETS)]
+    hints = [*MATH_HINTS, *(gutter[0] for gutter in LINE_NUMBERS), *(widget[0] for widget in LINE_WIDGETS)]
     return any(hint in html for hint in hints)
 
 
