@@ -11,7 +11,7 @@ tree (prepare_html), each only on pages whose source hints at it. A rewrite in t
 string scans; in the tree each element it touches becomes a Python object (~4 us) and each
 replacement a node (~8 us) and a call (~12 us). Pages of 200 formulas in MediaWiki's markup (MathML
 and an image each) ran at 27% of the extractor's own pages/s with their formulas rewritten in the
-tree, and run at ~53% rewritten in the text (bench/bench_cc.py).
+tree, and run at 52-54% rewritten in the text (bench/bench_cc.py).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ LINE_WIDGETS = (
 # Rewrites run only on pages whose source holds a hint. A substring test scans a 24 KB page in
 # ~15 us and a DOM query costs ~40-60 us, while most pages have neither math nor code widgets:
 # every MathJax, KaTeX, MathML and MediaWiki formula has "math" or "latex" in its markup (KaTeX and
-# MathJax 3 embed MathML), and every code widget and line-number gutter below but Ace's sits in a
+# MathJax 3 embed MathML), and every code widget and line-number gutter above but Ace's sits in a
 # <pre> or a <table>, so their hints are looked for only there (and just before: a widget's own
 # container). Hints are matched in lower case (HTML5 usage), formula tags in any case.
 MATH_HINTS = ("math", "latex")
