@@ -3,7 +3,7 @@
 Default `resiliparse` (`extract_plain_text`, main content, formatting kept), chosen on quality
 first, then speed. On ~6,000 real documentation pages (issue #7) it kept the code block on 96.1% of
 pages vs 93.9% for trafilatura, at ~17x the speed. On the built-in sample (bench/bench_cc.py), after
-the rewrites, both keep every code block whole and all TeX, and its stage runs 10-12x faster per
+the rewrites, both keep every code block whole and all TeX, and its stage runs 10-14x faster per
 core. `trafilatura` (default settings, plain text: its `include_formatting` escapes and marks up
 code) stays selectable.
 """
