@@ -95,9 +95,9 @@ def prepare_source(html: str) -> Source:
     in `<pre>` a newline."""
     body_at = max(html.find("<body"), 0)
     math = any(html.find(hint, body_at) >= 0 for hint in MATH_HINTS)
-    if math and html.find("math/tex", body_at) >= 0:
-        html = _tex_scripts_to_text(html, body_at)
     if math:
+        if html.find("math/tex", body_at) >= 0:
+            html = _tex_scripts_to_text(html, body_at)
         html = _math_images_to_text(_mathml_to_text(html, body_at), body_at)
     code = code_markup(html, body_at)
     if "<br" in code:
@@ -183,7 +183,7 @@ def _mathml_to_text(html: str, start: int) -> str:
         markup = html[at : closing.end()]
         inner_math = len(MATH_OPEN.findall(markup)) > 1  # the tree rewrite's; so is every <math inside
         tex = None
-        if start_tag and not inner_math and not html.endswith('"katex-mathml">', 0, at):
+        if start_tag and not inner_math and not _in_katex(html, at):
             if not mathjax_looked_for:  # at the first formula to rewrite: most MathML pages have none
                 if any(html.find(mark, start) >= 0 for mark in MATHJAX_OUTPUT):
                     return html
@@ -280,10 +280,15 @@ def _mathml_outside_katex(source: Source) -> bool:
     html = source.html
     opening = MATH_OPEN.search(html, source.body_at)
     while opening:
-        if not html.endswith('"katex-mathml">', 0, opening.start()):
+        if not _in_katex(html, opening.start()):
             return True
         opening = MATH_OPEN.search(html, opening.start() + 1)
     return False
+
+
+def _in_katex(html: str, math_at: int) -> bool:
+    """Whether the <math> tag at `math_at` is KaTeX's (its rewrite takes the whole formula)."""
+    return html.endswith('"katex-mathml">', 0, math_at)
 
 
 def _widgets_to_pre(tree: HTMLTree, root, container_selector: str, line_selector: str) -> None:
