@@ -11,7 +11,7 @@ WARCS   ?= build/sample/warc/sample.warc.gz
 OUTPUT  ?= out
 CORPUS_ARGS ?=
 
-.PHONY: setup corpus test bench lint clean dist
+.PHONY: setup corpus test bench bench-data lint clean dist
 
 setup: $(STAMP)
 
@@ -37,6 +37,11 @@ test: $(STAMP)
 
 bench: $(STAMP) build/sample
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Real released source code for benchmarks (Debian, PyPI, npm; about 1.5 GB of text in four quarters),
+# cached outside the repository: ~/.cache/code-corpus-bench, or CORPUS_BENCH_DATA. Reruns reuse it.
+bench-data: $(STAMP)
+	$(BIN)/python bench/real_corpus.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline jobs tests bench

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
+from pipeline import measure
 from pipeline.config import UsageError, parse_stage_args, stage_settings
 from pipeline.io import manifest, parquet_parts, storage
 from pipeline.schema import REASON
@@ -43,10 +44,18 @@ def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
             print(f"corpus {stage}: {args.output} is already complete (same inputs and settings); nothing to do")
             return 0
         started = time.time()
-        extra = run(spark or get_spark(f"corpus-{stage}"), args) or {}
+        phases = measure.start_run(stage)
+        with measure.PeakMemory() as memory:
+            if spark is None:
+                with measure.phase("spark_start"):
+                    spark = get_spark(f"corpus-{stage}")
+            extra = run(spark, args) or {}
         if inputs_are_datasets:
             extra.setdefault("input_rows", sum(manifest.parquet_stats(i)["rows"] for i in args.input))
         extra["seconds"] = round(time.time() - started, 2)
+        extra["phases"] = phases.as_dict()
+        extra["peak_rss_mb"] = memory.summary()
+        print(f"corpus {stage}: {extra['seconds']:.1f} s; peak RSS MB {extra['peak_rss_mb']}")
         written = manifest.write_manifest(args.output, stage, print_id, args.input, stage_settings(args), extra)
         print(f"corpus {stage}: wrote {written['output']['rows']:,} rows to {args.output}"
               + (f" ({written['rejects']['rows']:,} rejected)" if "rejects" in written else ""))
@@ -144,21 +153,25 @@ def write_dataset(df, output: str) -> None:
         parquet_parts.write_empty(output, parquet_parts.part_name(token, 0), schema)
 
 
-def write_with_rejects(df, output: str) -> dict[str, int]:
+def write_with_rejects(df, output: str, persist: bool = True) -> dict[str, int]:
     """Write rows whose `reason` is null to `output` and the others to `output/_rejects`.
 
-    The DataFrame is computed once (persisted). Returns reject counts per reason kind (the text
-    before the first ':', e.g. `near_duplicate_of`).
+    The DataFrame is computed once (persisted) unless `persist` is false, for a plan that is cheaper
+    to run twice than to cache (a scan and a broadcast join). Returns reject counts per reason kind
+    (the text before the first ':', e.g. `near_duplicate_of`).
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    if persist:
+        df = df.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        write_dataset(df.filter(F.col(REASON).isNull()).drop(REASON), output)
+        with measure.phase("compute_and_write"):
+            write_dataset(df.filter(F.col(REASON).isNull()).drop(REASON), output)
         rejects = df.filter(F.col(REASON).isNotNull())
-        write_dataset(rejects, storage.join(output, manifest.REJECTS))
-        kinds = rejects.groupBy(F.substring_index(REASON, ":", 1).alias("kind")).count().collect()
+        with measure.phase("write_rejects"):
+            write_dataset(rejects, storage.join(output, manifest.REJECTS))
+            kinds = rejects.groupBy(F.substring_index(REASON, ":", 1).alias("kind")).count().collect()
         return {row["kind"]: row["count"] for row in sorted(kinds, key=lambda r: -r["count"])}
     finally:
         df.unpersist()

@@ -22,16 +22,20 @@ import functools
 
 from jobs.common import main_for, map_batches, read_dataset, write_dataset, write_with_rejects
 from pipeline.config import UsageError, stage_parser
+from pipeline.dedup.candidates import EDGE_SCHEMA, bucket_edge_batches
 from pipeline.dedup.features import feature_batches, feature_schema
 from pipeline.dedup.index import PAIR_ESTIMATE_SCHEMA, check_index, pair_estimates, write_index_meta
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.policy import DEFAULT_POLICY, parse_policy, policy_columns
-from pipeline.dedup.reference import MISSING_CONTENT
+from pipeline.dedup.reference import MISSING_CONTENT, UnionFind
 from pipeline.dedup.verify import PAIR_JACCARD_SCHEMA, pair_jaccard_batches
 from pipeline.io import manifest
+from pipeline.measure import phase
 
 MAX_CC_ROUNDS = 64
 SHUFFLE_BYTES = 64 << 20
+BROADCAST_ROWS = 2_000_000  # a decision or id list up to this size is shipped to every task
+LOCAL_COMPONENT_EDGES = 2_000_000  # components of a graph up to this size are found on the driver
 
 
 def build_parser():
@@ -82,7 +86,7 @@ def run(spark, args) -> dict:
     previous = {key: spark.conf.get(key) for key in (batch_conf, partitions_conf)}
     if args.level == "repo":  # a repository sample can be megabytes: fewer rows per Arrow batch
         spark.conf.set(batch_conf, "16")
-    # The clustering runs a few dozen small shuffles: on a small input, fewer partitions than
+    # The clustering runs a few small shuffles: on a small input, fewer partitions than
     # configured (one per SHUFFLE_BYTES of input) save most of the per-task overhead.
     input_bytes = sum(manifest.parquet_stats(uri)["bytes"] for uri in args.input)
     partitions = min(int(previous[partitions_conf]), max(2, input_bytes // SHUFFLE_BYTES + 1))
@@ -96,27 +100,37 @@ def run(spark, args) -> dict:
         selected = rows_df.select(*sorted(set(policy_columns(keys)) | {"id", "content"}))
         features = map_batches(selected, functools.partial(feature_batches, params=params),
                                feature_schema(to_arrow_schema(selected.schema)))
-        features = features.persist(StorageLevel.MEMORY_AND_DISK)
+        if not (args.against or args.index_out):
+            features = features.drop("signature")  # only the index steps read it: a narrower cache
+        with phase("read_and_signatures"):
+            features = features.persist(StorageLevel.MEMORY_AND_DISK)
+            features.count()
 
-        exact_rejects, survivors = exact_dedup(features, order)
-        survivors = survivors.persist(StorageLevel.MEMORY_AND_DISK)
+        with phase("exact"):
+            exact_rejects, exact_kept, survivors = exact_dedup(features, order)
+            survivors = survivors.persist(StorageLevel.MEMORY_AND_DISK)
+            survivors.count()
         index_rejects = against_index(spark, survivors, args.against, params)
         if index_rejects is not None:
-            index_rejects = index_rejects.localCheckpoint()
+            with phase("index_match"):
+                index_rejects = index_rejects.localCheckpoint()
             survivors = survivors.join(index_rejects.select("id"), "id", "left_anti")
-        near, stats = near_dedup(survivors, rows_df.select("id", "content"), order, params)
+        near, stats = near_dedup(spark, survivors, rows_df.select("id", "content"), order, params)
 
-        decisions = survivors.select("id", "exact_cluster").join(near, "id", "left")
-        cluster = F.coalesce("near_cluster", "exact_cluster").alias("cluster_id")
-        decisions = decisions.select("id", "reason", cluster)
-        if index_rejects is not None:
-            decisions = decisions.unionByName(index_rejects)
-        decisions = decisions.unionByName(exact_rejects)
-        out = rows_df.join(decisions, "id", "left").withColumn(
+        with phase("decisions"):
+            # Only rows of some group get a decision; every other row is kept with no cluster.
+            cluster = F.coalesce("near_cluster", "exact_cluster").alias("cluster_id")
+            decisions = exact_kept.join(near, "id", "full").select("id", "reason", cluster)
+            if index_rejects is not None:
+                decisions = decisions.unionByName(index_rejects)
+            decisions = decisions.unionByName(exact_rejects).localCheckpoint()
+            decided = decisions.count()
+        out = rows_df.join(small(decisions, decided), "id", "left").withColumn(
             "reason", F.when(F.col("content").isNull(), F.lit(MISSING_CONTENT)).otherwise(F.col("reason")))
-        reasons = write_with_rejects(out, args.output)
+        reasons = write_with_rejects(out, args.output, persist=False)  # a rerun is a scan and a hash join
         if args.index_out:
-            write_index(spark, features, args.output, args.index_out, params)
+            with phase("write_index"):
+                write_index(spark, features, args.output, args.index_out, params)
     finally:
         for key, value in previous.items():
             spark.conf.set(key, value)
@@ -127,23 +141,36 @@ def run(spark, args) -> dict:
     return {"level": args.level, "bands": bands, "rows_per_band": rows, "removed": reasons, **stats}
 
 
+def small(df, rows: int):
+    """`df` marked for a broadcast join when it has few enough rows to ship to every task."""
+    from pyspark.sql import functions as F
+
+    return F.broadcast(df) if rows <= BROADCAST_ROWS else df
+
+
 def exact_dedup(features, order):
-    """(rejects: id, reason, cluster_id; survivors: one row per exact key, with exact_cluster)."""
+    """(rejects: id, reason, cluster_id; kept: id, exact_cluster of each group's kept row;
+    survivors: the feature rows of every kept row, in a group or not).
+
+    Only the rows of groups (keys seen more than once) are ranked; the rest pass through untouched.
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    with_content = features.where(F.col("exact_key").isNotNull())
+    groups = (with_content.groupBy("exact_key")
+              .agg(F.count(F.lit(1)).alias("group_size"), F.min("id").alias("group_min"))
+              .where(F.col("group_size") > 1).select("exact_key", "group_min"))
     ranked = Window.partitionBy("exact_key").orderBy(*order)
-    group = Window.partitionBy("exact_key")
-    keyed = (features.where(F.col("exact_key").isNotNull())
-             .withColumn("kept_id", F.first("id").over(ranked))
-             .withColumn("group_min", F.min("id").over(group))
-             .withColumn("group_size", F.count(F.lit(1)).over(group)))
-    cluster = F.when(F.col("group_size") > 1, F.col("group_min"))
-    reason = F.concat(F.lit("exact_duplicate_of:"), "kept_id").alias("reason")
-    rejects = keyed.where(F.col("id") != F.col("kept_id")).select("id", reason, F.col("group_min").alias("cluster_id"))
-    survivors = keyed.where(F.col("id") == F.col("kept_id")).withColumn("exact_cluster", cluster).drop(
-        "kept_id", "group_min", "group_size", "exact_key")
-    return rejects, survivors
+    policy = [c for c in features.columns if c not in ("signature", "band_hashes")]
+    members = (with_content.select(*policy).join(groups, "exact_key")
+               .withColumn("kept_id", F.first("id").over(ranked)).localCheckpoint())
+    rejected = members.where(F.col("id") != F.col("kept_id"))
+    rejects = rejected.select("id", F.concat(F.lit("exact_duplicate_of:"), "kept_id").alias("reason"),
+                              F.col("group_min").alias("cluster_id")).localCheckpoint()
+    kept = members.where(F.col("id") == F.col("kept_id")).select("id", F.col("group_min").alias("exact_cluster"))
+    survivors = with_content.drop("exact_key").join(small(rejects.select("id"), rejects.count()), "id", "left_anti")
+    return rejects, kept, survivors
 
 
 def against_index(spark, survivors, indexes: list[str], params: DedupParams):
@@ -167,18 +194,27 @@ def against_index(spark, survivors, indexes: list[str], params: DedupParams):
                           "cluster_id")
 
 
-def near_dedup(survivors, contents, order, params: DedupParams):
+def near_dedup(spark, survivors, contents, order, params: DedupParams):
     """Decisions for rows in near-duplicate clusters: id, reason (null if kept), near_cluster."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    edges = candidate_edges(survivors, params.max_bucket).localCheckpoint()
-    stats = {"candidate_edges": edges.count()}
-    if params.verify:
-        edges = verify_edges(edges, contents, params).localCheckpoint()
+    with phase("bands_and_candidates"):
+        edges = candidate_edges(survivors, params.max_bucket).localCheckpoint()
+        stats = {"candidate_edges": edges.count()}
+    if params.verify and stats["candidate_edges"]:
+        with phase("verification"):
+            edges = verify_edges(edges, contents, params).localCheckpoint()
     stats["verified_edges"] = edges.count()
-    components, stats["cc_rounds"] = connected_components(edges)
-    members = components.join(survivors, "id")
+    with phase("components"):
+        if stats["verified_edges"] <= LOCAL_COMPONENT_EDGES:
+            components, stats["cc_rounds"] = local_components(spark, edges), 0
+        else:
+            components, stats["cc_rounds"] = connected_components(edges)
+        components = components.localCheckpoint()
+        members = components.count()
+    policy = [c for c in survivors.columns if c not in ("signature", "band_hashes")]
+    members = small(components, members).join(survivors.select(*policy), "id")
     kept = F.first("id").over(Window.partitionBy("cluster").orderBy(*order))
     members = members.withColumn("kept_id", kept)
     reason = F.when(F.col("id") != F.col("kept_id"), F.concat(F.lit("near_duplicate_of:"), "kept_id"))
@@ -187,32 +223,46 @@ def near_dedup(survivors, contents, order, params: DedupParams):
 
 
 def candidate_edges(survivors, max_bucket: int):
-    """Star (to the bucket's smallest id, first max_bucket members) + chain edges of each LSH bucket."""
-    from pyspark.sql import Window
+    """Star and chain edges of each LSH bucket (pipeline.dedup.candidates), distinct, smaller id first.
+
+    One shuffle of (band, band hash, id) puts each bucket in one partition, where numpy sorts it."""
     from pyspark.sql import functions as F
 
     bands = survivors.where(F.col("band_hashes").isNotNull()).select(
-        "id", F.posexplode("band_hashes").alias("band", "band_hash"))
-    in_bucket = Window.partitionBy("band", "band_hash").orderBy("id")
-    ranked = (bands.withColumn("position", F.row_number().over(in_bucket) - 1)
-              .withColumn("smallest", F.first("id").over(in_bucket))
-              .withColumn("previous", F.lag("id").over(in_bucket)))
-    stars = ranked.where((F.col("position") > 0) & (F.col("position") < max_bucket)).select(
-        F.col("smallest").alias("a"), F.col("id").alias("b"))
-    chains = ranked.where(F.col("position") > 0).select(F.col("previous").alias("a"), F.col("id").alias("b"))
-    return stars.union(chains).distinct()
+        F.posexplode("band_hashes").alias("band", "band_hash"), "id")
+    buckets = bands.repartition("band", "band_hash")
+    edges = map_batches(buckets, functools.partial(bucket_edge_batches, max_bucket=max_bucket), EDGE_SCHEMA)
+    return edges.distinct()
 
 
 def verify_edges(edges, contents, params: DedupParams):
     """Edges whose two rows' shingle sets have exact Jaccard >= threshold."""
     from pyspark.sql import functions as F
 
+    endpoints = edges.select(F.col("a").alias("id")).union(edges.select(F.col("b").alias("id"))).distinct()
+    endpoints = endpoints.localCheckpoint()
+    contents = contents.join(small(endpoints, endpoints.count()), "id", "left_semi")  # only rows in a pair
     left = contents.select(F.col("id").alias("a"), F.col("content").alias("content_a"))
     right = contents.select(F.col("id").alias("b"), F.col("content").alias("content_b"))
     pairs = edges.join(left, "a").join(right, "b").select("a", "b", "content_a", "content_b")
     score = functools.partial(pair_jaccard_batches, ngram=params.ngram)
     scored = map_batches(pairs, score, PAIR_JACCARD_SCHEMA)
     return scored.where(F.col("jaccard") >= params.threshold).select("a", "b")
+
+
+def local_components(spark, edges):
+    """(id, cluster) by union-find on the driver: a graph of at most LOCAL_COMPONENT_EDGES edges
+    costs a few hundred MB there and saves the rounds of shuffles."""
+    import pyarrow as pa
+
+    union_find = UnionFind()
+    pairs = edges.toArrow()
+    for a, b in zip(pairs.column("a").to_pylist(), pairs.column("b").to_pylist(), strict=True):
+        union_find.union(a, b)
+    nodes = list(union_find.parent)
+    clusters = [union_find.find(node) for node in nodes]
+    table = pa.table({"id": pa.array(nodes, pa.string()), "cluster": pa.array(clusters, pa.string())})
+    return spark.createDataFrame(table)
 
 
 def connected_components(edges):

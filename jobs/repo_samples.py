@@ -70,7 +70,7 @@ def sample_totals(output: str) -> dict:
     import pyarrow.parquet as pq
 
     counts = ["n_files", "n_import_edges", "n_resolved_edges", "n_cycle_edges", "n_backward_edges",
-              "n_unparsed_files", "size_bytes"]
+              "n_unparsed_files", "n_capped_files", "size_bytes"]
     totals = dict.fromkeys(["samples", *counts], 0)
     repositories = set()
     for uri in storage.list_parquet_files(output):

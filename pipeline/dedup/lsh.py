@@ -7,6 +7,8 @@ mixed with the band index, so equal values in different bands never meet.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from datasketch.lsh import _optimal_param
 
@@ -16,6 +18,7 @@ from pipeline.dedup.minhash import EMPTY
 _ROW_BASE = np.uint64(0x9FB21C651E98DF25)
 
 
+@functools.lru_cache(maxsize=64)  # an integration per candidate: ~0.1 s, once per batch without the cache
 def optimal_bands(threshold: float, num_perm: int, false_negative_weight: float = 0.5) -> tuple[int, int]:
     """(bands, rows) minimising the weighted false positive + false negative probability at `threshold`.
 

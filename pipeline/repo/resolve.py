@@ -25,6 +25,11 @@ SOURCE_ROOT_NAMES = ("lib", "src", "source", "app")
 INDEX_NAMES = ("init", "index", "mod", "__init__")
 # A C# `using` of a namespace of this repository from which no name is used: resolved, but no edge.
 NAMESPACE_ONLY = "<namespace>"
+# Files one file may depend on. A wildcard import, a Go package or names shared across a huge package
+# can reach thousands of files, and a graph with an edge per pair grows with the square of the files
+# (a 7,000-file package: tens of millions of edges, 20 GB). Single-target imports come first, then the
+# nearest by folder; a file over the cap is counted (`n_capped_files`).
+MAX_TARGETS_PER_FILE = 64
 
 
 class RepoResolver:
@@ -37,18 +42,44 @@ class RepoResolver:
         edges: set[tuple[int, int]] = set()
         n_imports = [0] * len(self.facts)
         n_resolved = [0] * len(self.facts)
+        self.capped = [False] * len(self.facts)
+        node_of = self.index.node_of
         for i, facts in enumerate(self.facts):
             resolve = RESOLVERS.get(facts.resolver, resolve_module)
+            single: dict[int, None] = {}
+            several: dict[int, None] = {}
             for imp in facts.imports:
                 targets = resolve(self, i, imp)
                 n_imports[i] += 1
                 if targets:
                     n_resolved[i] += 1
-                    edges.update((i, self.index.node_of[t]) for t in targets if t in self.index.node_of)
+                    nodes = [node_of[t] for t in targets if t in node_of and node_of[t] != i]
+                    (single if len(nodes) == 1 else several).update(dict.fromkeys(nodes))
             if facts.resolver in SCOPE_RESOLVERS:
-                edges.update((i, self.index.node_of[t]) for t in SCOPE_RESOLVERS[facts.resolver](self, i))
-        edges = {(a, b) for a, b in edges if a != b}
+                several.update((node_of[t], None) for t in SCOPE_RESOLVERS[facts.resolver](self, i)
+                               if node_of[t] != i)
+            chosen = list(single)[:MAX_TARGETS_PER_FILE]
+            rest = [n for n in several if n not in single]
+            if len(chosen) + len(rest) > MAX_TARGETS_PER_FILE:
+                self.capped[i] = True
+                rest = self._nearest(i, rest, MAX_TARGETS_PER_FILE - len(chosen))
+            edges.update((i, n) for n in chosen + rest)
         return edges, n_imports, n_resolved
+
+    def _nearest(self, i: int, nodes: list[int], count: int) -> list[int]:
+        """The `count` nodes whose paths share the most folders with file i's (then by path)."""
+        paths = self.index.paths
+        near = paths[i].split("/")[:-1]
+
+        def distance(node: int) -> tuple[int, str]:
+            shared = 0
+            for a, b in zip(paths[node].split("/")[:-1], near, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            return -shared, paths[node]
+
+        return sorted(nodes, key=distance)[:max(0, count)]
 
     def path(self, i: int) -> str:
         return self.index.paths[i]
@@ -263,8 +294,8 @@ def _symbol_index(r: RepoResolver) -> tuple[dict, dict]:
     for i, facts in enumerate(r.facts):
         if facts.resolver not in SCOPE_RESOLVERS or facts.resolver == "go":
             continue
-        package = facts.package or ""
         path = r.path(i)
+        package = _scope_package(facts, path)
         by_package[package].append(path)
         for name in facts.declared:
             by_symbol[(package, name)].append(path)
@@ -274,6 +305,13 @@ def _symbol_index(r: RepoResolver) -> tuple[dict, dict]:
     return by_symbol, by_package
 
 
+def _scope_package(facts: FileFacts, path: str) -> str:
+    """The package whose names a file sees. JVM sources without a package declaration share the
+    default package only with their own folder (how they are compiled together in practice): taken
+    repository-wide, every script of a large repository would see every other."""
+    if facts.package is None and facts.resolver == "jvm":
+        return "/" + dirname(path)  # never a dotted package name, so no import can name it
+    return facts.package or ""
 
 
 def resolve_jvm(r: RepoResolver, i: int, imp: Import) -> list[str]:
@@ -304,18 +342,18 @@ def same_package_refs(r: RepoResolver, i: int) -> list[str]:
     """Files of the same package whose declared names this file uses (no import needed)."""
     by_symbol, _ = r.symbols
     facts = r.facts[i]
-    package = facts.package or ""
+    package = _scope_package(facts, r.path(i))
     visible = [package]
     if facts.resolver == "csharp":
         # C#: usings and the enclosing namespaces are visible too.
         visible += [imp.target for imp in facts.imports]
         parts = package.split(".")
         visible += [".".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
-    found = []
+    found: dict[str, None] = {}
     for name in facts.refs:
         for ns in visible:
-            found += by_symbol.get((ns, name), ())
-    return found
+            found.update(dict.fromkeys(by_symbol.get((ns, name), ())))
+    return list(found)
 
 
 def resolve_csharp(r: RepoResolver, i: int, imp: Import) -> list[str]:

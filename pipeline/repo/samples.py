@@ -43,6 +43,7 @@ SAMPLES_SCHEMA = pa.schema([
     pa.field("n_cycle_edges", pa.int64()),  # resolved edges inside an import cycle
     pa.field("n_backward_edges", pa.int64()),  # resolved edges whose target is not placed before
     pa.field("n_unparsed_files", pa.int64()),  # over the size/time budget or failed to parse
+    pa.field("n_capped_files", pa.int64()),  # files with more dependencies than MAX_TARGETS_PER_FILE
 ])
 
 
@@ -68,6 +69,7 @@ class RepoGraph:
     n_resolved: list[int]
     statuses: list[str]
     languages: list[str | None]
+    capped: list[bool]  # the file's dependencies were cut to the nearest MAX_TARGETS_PER_FILE
 
     def cycle_edges(self) -> set[tuple[int, int]]:
         return {(a, b) for a, b in self.edges if self.component[a] == self.component[b]}
@@ -89,7 +91,7 @@ def repo_graph(rows: list[dict], registry: Registry | None = None, budget: Budge
     edges, n_imports, n_resolved = resolver.edges()
     sequences, component = dependency_order(paths, edges)
     return RepoGraph(paths, sequences, edges, component, n_imports, n_resolved,
-                     [f.status for f in facts], [row.get("language") for row in rows])
+                     [f.status for f in facts], [row.get("language") for row in rows], resolver.capped)
 
 
 def repo_samples(rows: list[dict], registry: Registry | None = None,
@@ -141,10 +143,11 @@ def repo_samples(rows: list[dict], registry: Registry | None = None,
             "n_cycle_edges": sum(1 for e in sample_edges if e in cycle_edges),
             "n_backward_edges": sum(1 for a, b in sample_edges if position[b] > position[a]),
             "n_unparsed_files": sum(1 for i in group if graph.statuses[i] in NO_IMPORTS_STATUSES),
+            "n_capped_files": sum(1 for i in group if graph.capped[i]),
         })
     stats = Counter(files=len(rows), samples=len(samples), imports=sum(graph.n_imports),
                     resolved_imports=sum(graph.n_resolved), edges=len(graph.edges),
-                    cycle_edges=len(cycle_edges))
+                    cycle_edges=len(cycle_edges), capped_files=sum(graph.capped))
     stats.update(f"status_{s}" for s in graph.statuses)
     return samples, stats
 

@@ -104,3 +104,26 @@ def test_giant_buckets_cap_the_star_and_keep_the_chain():
     assert {b for a, b in edges if a == "000"} == {"001", "002"}  # star capped at 3 members
     assert all((ids[i - 1], ids[i]) in edges for i in range(1, 7))  # chain over all members
     assert all(a < b for a, b in edges) and len(edges) < 2 * len(ids)
+
+
+def test_vectorized_bucket_edges_follow_the_same_rule():
+    import random
+
+    import pyarrow as pa
+
+    from pipeline.dedup.candidates import bucket_edge_batches
+
+    rng = random.Random(3)
+    rows = [(band, rng.randrange(6), f"{rng.randrange(10_000):05d}") for band in range(3) for _ in range(60)]
+    rows = list({(band, value, i): None for band, value, i in rows})  # an id once per band
+    rng.shuffle(rows)
+    schema = pa.schema([("band", pa.int32()), ("band_hash", pa.int64()), ("id", pa.string())])
+    table = pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)
+    found = set()
+    for batch in bucket_edge_batches(iter(table.to_batches(max_chunksize=17)), max_bucket=4):
+        found.update(zip(batch.column("a").to_pylist(), batch.column("b").to_pylist(), strict=True))
+    buckets = {}
+    for band, value, identifier in rows:
+        buckets.setdefault((band, value), []).append(identifier)
+    expected = {e for ids in buckets.values() for e in bucket_edges(sorted(ids), max_bucket=4)}
+    assert found == expected and len(expected) > 100
