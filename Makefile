@@ -35,7 +35,8 @@ corpus: $(STAMP) build/sample
 test: $(STAMP)
 	$(BIN)/python -m pytest -q --durations=10 tests
 
-bench: $(STAMP) build/sample
+# Includes bench/bench_real.py: every repository stage on the real corpus at two sizes (~30 min).
+bench: $(STAMP) build/sample bench-data
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Real released source code for benchmarks (Debian, PyPI, npm; about 1.5 GB of text in four quarters),

@@ -73,7 +73,8 @@ def run_stage(arguments: list[str], log) -> float:
 
 
 def baseline(dataset: Path, clusters: Path) -> dict:
-    command = [sys.executable, str(ROOT / "bench" / "baseline_datasketch.py"), str(dataset), "--clusters", str(clusters)]
+    script = str(ROOT / "bench" / "baseline_datasketch.py")
+    command = [sys.executable, script, str(dataset), "--clusters", str(clusters)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -128,8 +129,8 @@ def print_tables(results: dict) -> None:
             size_ratio = b["input_mb"] / a["input_mb"]
             time_ratio = b["wall_seconds"] / a["wall_seconds"]
             worker_a, worker_b = (s["peak_rss_mb"].get("python_workers", 0) or 1 for s in (a, b))
-            print(f"  {label:14s} size x{size_ratio:5.2f}  seconds x{time_ratio:5.2f}  -> {time_ratio / size_ratio:4.2f}"
-                  f"   worker peak RSS x{worker_b / worker_a:4.2f}")
+            print(f"  {label:14s} size x{size_ratio:5.2f}  seconds x{time_ratio:5.2f}  "
+                  f"-> {time_ratio / size_ratio:4.2f}   worker peak RSS x{worker_b / worker_a:4.2f}")
     for size in sizes:
         if "datasketch" not in results[size]:
             continue

@@ -23,6 +23,7 @@ from pipeline.schema import REASON
 from pipeline.spark import JavaMissing, get_spark
 
 USER_ERRORS = (UsageError, manifest.OutputConflict, JavaMissing)
+BROADCAST_ROWS = 2_000_000  # a decision or id list up to this size is shipped to every task
 
 
 def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
@@ -128,6 +129,14 @@ def map_batches(df, fn: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordB
     from pyspark.sql.pandas.types import from_arrow_schema
 
     return df.mapInArrow(fn, from_arrow_schema(schema))
+
+
+def broadcast_if_small(df, rows: int):
+    """`df` marked for a broadcast join when it has few enough rows to ship to every task (a join
+    that then moves only the other side's rows, not a shuffle of both)."""
+    from pyspark.sql import functions as F
+
+    return F.broadcast(df) if rows <= BROADCAST_ROWS else df
 
 
 def write_dataset(df, output: str) -> None:

@@ -20,7 +20,7 @@ if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/
 import argparse
 import functools
 
-from jobs.common import main_for, map_batches, read_dataset, write_dataset, write_with_rejects
+from jobs.common import broadcast_if_small, main_for, map_batches, read_dataset, write_dataset, write_with_rejects
 from pipeline.config import UsageError, stage_parser
 from pipeline.dedup.candidates import EDGE_SCHEMA, bucket_edge_batches
 from pipeline.dedup.features import feature_batches, feature_schema
@@ -28,13 +28,12 @@ from pipeline.dedup.index import PAIR_ESTIMATE_SCHEMA, check_index, pair_estimat
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.policy import DEFAULT_POLICY, parse_policy, policy_columns
 from pipeline.dedup.reference import MISSING_CONTENT, UnionFind
-from pipeline.dedup.verify import PAIR_JACCARD_SCHEMA, pair_jaccard_batches
+from pipeline.dedup.verify import PAIR_JACCARD_SCHEMA, SHINGLE_SET_SCHEMA, set_pair_jaccard_batches, shingle_set_batches
 from pipeline.io import manifest
 from pipeline.measure import phase
 
 MAX_CC_ROUNDS = 64
 SHUFFLE_BYTES = 64 << 20
-BROADCAST_ROWS = 2_000_000  # a decision or id list up to this size is shipped to every task
 LOCAL_COMPONENT_EDGES = 2_000_000  # components of a graph up to this size are found on the driver
 
 
@@ -125,7 +124,7 @@ def run(spark, args) -> dict:
                 decisions = decisions.unionByName(index_rejects)
             decisions = decisions.unionByName(exact_rejects).localCheckpoint()
             decided = decisions.count()
-        out = rows_df.join(small(decisions, decided), "id", "left").withColumn(
+        out = rows_df.join(broadcast_if_small(decisions, decided), "id", "left").withColumn(
             "reason", F.when(F.col("content").isNull(), F.lit(MISSING_CONTENT)).otherwise(F.col("reason")))
         reasons = write_with_rejects(out, args.output, persist=False)  # a rerun is a scan and a hash join
         if args.index_out:
@@ -139,13 +138,6 @@ def run(spark, args) -> dict:
                 cached.unpersist()
     bands, rows = params.banding()
     return {"level": args.level, "bands": bands, "rows_per_band": rows, "removed": reasons, **stats}
-
-
-def small(df, rows: int):
-    """`df` marked for a broadcast join when it has few enough rows to ship to every task."""
-    from pyspark.sql import functions as F
-
-    return F.broadcast(df) if rows <= BROADCAST_ROWS else df
 
 
 def exact_dedup(features, order):
@@ -169,7 +161,8 @@ def exact_dedup(features, order):
     rejects = rejected.select("id", F.concat(F.lit("exact_duplicate_of:"), "kept_id").alias("reason"),
                               F.col("group_min").alias("cluster_id")).localCheckpoint()
     kept = members.where(F.col("id") == F.col("kept_id")).select("id", F.col("group_min").alias("exact_cluster"))
-    survivors = with_content.drop("exact_key").join(small(rejects.select("id"), rejects.count()), "id", "left_anti")
+    rejected_ids = broadcast_if_small(rejects.select("id"), rejects.count())
+    survivors = with_content.drop("exact_key").join(rejected_ids, "id", "left_anti")
     return rejects, kept, survivors
 
 
@@ -214,7 +207,7 @@ def near_dedup(spark, survivors, contents, order, params: DedupParams):
         components = components.localCheckpoint()
         members = components.count()
     policy = [c for c in survivors.columns if c not in ("signature", "band_hashes")]
-    members = small(components, members).join(survivors.select(*policy), "id")
+    members = broadcast_if_small(components, members).join(survivors.select(*policy), "id")
     kept = F.first("id").over(Window.partitionBy("cluster").orderBy(*order))
     members = members.withColumn("kept_id", kept)
     reason = F.when(F.col("id") != F.col("kept_id"), F.concat(F.lit("near_duplicate_of:"), "kept_id"))
@@ -236,17 +229,19 @@ def candidate_edges(survivors, max_bucket: int):
 
 
 def verify_edges(edges, contents, params: DedupParams):
-    """Edges whose two rows' shingle sets have exact Jaccard >= threshold."""
+    """Edges whose two rows' shingle sets have exact Jaccard >= threshold. Each row in a pair is
+    shingled once (its set then travels to each of its pairs), not once per pair."""
     from pyspark.sql import functions as F
 
     endpoints = edges.select(F.col("a").alias("id")).union(edges.select(F.col("b").alias("id"))).distinct()
     endpoints = endpoints.localCheckpoint()
-    contents = contents.join(small(endpoints, endpoints.count()), "id", "left_semi")  # only rows in a pair
-    left = contents.select(F.col("id").alias("a"), F.col("content").alias("content_a"))
-    right = contents.select(F.col("id").alias("b"), F.col("content").alias("content_b"))
-    pairs = edges.join(left, "a").join(right, "b").select("a", "b", "content_a", "content_b")
-    score = functools.partial(pair_jaccard_batches, ngram=params.ngram)
-    scored = map_batches(pairs, score, PAIR_JACCARD_SCHEMA)
+    rows = contents.join(broadcast_if_small(endpoints, endpoints.count()), "id", "left_semi")
+    sets = map_batches(rows, functools.partial(shingle_set_batches, ngram=params.ngram), SHINGLE_SET_SCHEMA)
+    sets = sets.localCheckpoint()
+    left = sets.select(F.col("id").alias("a"), F.col("shingles").alias("shingles_a"))
+    right = sets.select(F.col("id").alias("b"), F.col("shingles").alias("shingles_b"))
+    pairs = edges.join(left, "a").join(right, "b").select("a", "b", "shingles_a", "shingles_b")
+    scored = map_batches(pairs, set_pair_jaccard_batches, PAIR_JACCARD_SCHEMA)
     return scored.where(F.col("jaccard") >= params.threshold).select("a", "b")
 
 

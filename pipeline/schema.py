@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Columns every dataset keeps (ARCHITECTURE.md "Dataset contract").
 COMMON_FIELDS = [
@@ -51,6 +53,21 @@ def rows_to_batches(rows, schema: pa.Schema, batch_rows: int = 512, batch_bytes:
             pending, pending_bytes = [], 0
     if pending:
         yield pa.RecordBatch.from_pylist(pending, schema=schema)
+
+
+def text_ranges(texts: pa.Array, max_bytes: int) -> Iterator[tuple[int, int]]:
+    """(begin, end) row ranges of `texts` holding at most `max_bytes` of text each (a longer row is
+    a range of its own): work over a range then costs memory in proportion to its text, whatever
+    the batch's row count (a batch of 512 repository samples can hold 200 MB)."""
+    sizes = pc.binary_length(texts).fill_null(0).to_numpy(zero_copy_only=False)
+    begin, pending = 0, 0
+    for i, size in enumerate(sizes.tolist()):
+        if pending and pending + size > max_bytes:
+            yield begin, i
+            begin, pending = i, 0
+        pending += size
+    if begin < len(sizes):
+        yield begin, len(sizes)
 
 
 # Output of ingest-cc: the common columns plus where and when the page was captured.

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def bucket_edges(sorted_ids: list[str], max_bucket: int) -> Iterable[tuple[str, str]]:
@@ -24,30 +25,34 @@ def bucket_edges(sorted_ids: list[str], max_bucket: int) -> Iterable[tuple[str, 
 
 
 EDGE_SCHEMA = pa.schema([pa.field("a", pa.string()), pa.field("b", pa.string())])
+EDGE_BATCH_ROWS = 1 << 16
 
 
 def bucket_edge_batches(batches: Iterator[pa.RecordBatch], max_bucket: int) -> Iterator[pa.RecordBatch]:
     """`bucket_edges` for every bucket of a partition of (band, band_hash, id) rows, vectorized.
 
     The partition must hold whole buckets (Spark hash-partitions by band and band hash); its rows
-    arrive in any order and are sorted here, so memory follows the partition, not the input.
+    arrive in any order and are sorted here (Arrow's sort: no Python string per row), so memory
+    follows the partition, not the input.
     """
     batches = [b for b in batches if len(b)]
     if sum(len(b) for b in batches) < 2:
         return
     table = pa.Table.from_batches(batches)
-    ids = np.array(table.column("id").to_pylist(), dtype=object)
+    order = pc.sort_indices(table, sort_keys=[("band", "ascending"), ("band_hash", "ascending"),
+                                              ("id", "ascending")])
+    table = table.take(order)
     bands = table.column("band").to_numpy()
     hashes = table.column("band_hash").to_numpy()
-    order = np.lexsort((ids.astype(str), hashes, bands))  # by bucket, then id
-    ids, bands, hashes = ids[order], bands[order], hashes[order]
+    ids = table.column("id").combine_chunks().cast(pa.string())
+    rows = np.arange(len(ids))
     new_bucket = np.r_[True, (bands[1:] != bands[:-1]) | (hashes[1:] != hashes[:-1])]
-    first = np.maximum.accumulate(np.where(new_bucket, np.arange(len(ids)), 0))
-    position = np.arange(len(ids)) - first
-    star = (position > 0) & (position < max_bucket)
+    first = np.maximum.accumulate(np.where(new_bucket, rows, 0))
+    position = rows - first
+    star = np.flatnonzero((position > 0) & (position < max_bucket))
     chain = np.flatnonzero(position > 0)
-    a = np.concatenate([ids[first[star]], ids[chain - 1]])
-    b = np.concatenate([ids[star], ids[chain]])
-    for begin in range(0, len(a), 1 << 16):
-        yield pa.RecordBatch.from_arrays([pa.array(a[begin:begin + (1 << 16)], pa.string()),
-                                          pa.array(b[begin:begin + (1 << 16)], pa.string())], schema=EDGE_SCHEMA)
+    a = np.concatenate([first[star], chain - 1])
+    b = np.concatenate([star, chain])
+    for begin in range(0, len(a), EDGE_BATCH_ROWS):
+        end = begin + EDGE_BATCH_ROWS
+        yield pa.RecordBatch.from_arrays([ids.take(a[begin:end]), ids.take(b[begin:end])], schema=EDGE_SCHEMA)

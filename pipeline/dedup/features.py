@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.dedup.exact import content_key
 from pipeline.dedup.lsh import band_hashes, has_shingles
 from pipeline.dedup.minhash import signatures
 from pipeline.dedup.params import DedupParams
 from pipeline.dedup.shingles import shingle_lists, text_buffer
+from pipeline.schema import text_ranges
 
 SUB_BATCH_BYTES = 4 << 20
 
@@ -36,23 +36,11 @@ def feature_schema(input_schema: pa.Schema) -> pa.Schema:
 def signature_matrix(texts: pa.Array, params: DedupParams) -> np.ndarray:
     """uint32[len(texts), num_perm] signatures, computed in sub-batches of bounded text size."""
     result = np.empty((len(texts), params.num_perm), dtype=np.uint32)
-    for begin, end in _sub_batches(texts):
+    for begin, end in text_ranges(texts, SUB_BATCH_BYTES):
         data, offsets = text_buffer(texts.slice(begin, end - begin))
         sets = shingle_lists(data, offsets, params.ngram)
         result[begin:end] = signatures(sets.values, sets.bounds, params.num_perm, params.seed)
     return result
-
-
-def _sub_batches(texts: pa.Array) -> Iterator[tuple[int, int]]:
-    sizes = pc.binary_length(texts).fill_null(0).to_numpy(zero_copy_only=False)
-    begin, pending = 0, 0
-    for i, size in enumerate(sizes):
-        if pending and pending + size > SUB_BATCH_BYTES:
-            yield begin, i
-            begin, pending = i, 0
-        pending += int(size)
-    if begin < len(sizes):
-        yield begin, len(sizes)
 
 
 def features_of_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.RecordBatch:

@@ -44,6 +44,9 @@ SAMPLES_SCHEMA = pa.schema([
     pa.field("n_backward_edges", pa.int64()),  # resolved edges whose target is not placed before
     pa.field("n_unparsed_files", pa.int64()),  # over the size/time budget or failed to parse
     pa.field("n_capped_files", pa.int64()),  # files with more dependencies than MAX_TARGETS_PER_FILE
+    # which consecutive range of a repository's files (by path) the sample came from, when the repository
+    # was over --max-repo-bytes / --max-repo-files and was split; null when it was taken whole
+    pa.field("repo_part", pa.int64()),
 ])
 
 
@@ -55,6 +58,10 @@ class SampleOptions:
     max_sample_bytes: int = DEFAULT_MAX_SAMPLE_BYTES
     header: str = "comment"
     budget: Budget = field(default_factory=Budget)
+    # A larger repository is split into consecutive ranges of its files by path (the stage's memory
+    # holds one range at a time); imports between ranges are lost, and the samples say which range.
+    max_repo_bytes: int = 128 << 20
+    max_repo_files: int = 20_000
 
 
 @dataclass
@@ -144,6 +151,7 @@ def repo_samples(rows: list[dict], registry: Registry | None = None,
             "n_backward_edges": sum(1 for a, b in sample_edges if position[b] > position[a]),
             "n_unparsed_files": sum(1 for i in group if graph.statuses[i] in NO_IMPORTS_STATUSES),
             "n_capped_files": sum(1 for i in group if graph.capped[i]),
+            "repo_part": rows[0].get("repo_part"),
         })
     stats = Counter(files=len(rows), samples=len(samples), imports=sum(graph.n_imports),
                     resolved_imports=sum(graph.n_resolved), edges=len(graph.edges),
@@ -186,12 +194,13 @@ def pack(sequences: list[list[int]], sizes: list[int], max_bytes: int) -> list[l
 
 def samples_table(table: pa.Table, options: SampleOptions = SampleOptions(),
                   registry: Registry | None = None) -> pa.Table:
-    """All samples of the repositories in `table` (rows of the `files` dataset)."""
-    by_repo: dict[str | None, list[dict]] = {}
+    """All samples of the repositories (or parts of repositories: a `repo_part` column) in `table`
+    (rows of the `files` dataset)."""
+    by_repo: dict[tuple, list[dict]] = {}
     for row in table.to_pylist():
-        by_repo.setdefault(row.get("repo_name"), []).append(row)
+        by_repo.setdefault((row.get("repo_name"), row.get("repo_part")), []).append(row)
     samples = []
-    for repo_name, rows in by_repo.items():
+    for (repo_name, _), rows in by_repo.items():
         if repo_name is None:
             for row in rows:  # files without a repository: each is a sample of its own
                 samples += repo_samples([row], registry, options)[0]

@@ -18,12 +18,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.io import storage
-from pipeline.schema import REASON
+from pipeline.schema import REASON, text_ranges
 from pipeline.tokenize.encode import FimSettings, encode_documents
 from pipeline.tokenize.fim import NONE
 from pipeline.tokenize.mmidx import ShardWriter
 from pipeline.tokenize.tokenizer import load_tokenizer
 
+# Text encoded at once: a token costs ~40 bytes while a batch's ids are Python ints and encodings,
+# so a whole batch of repository samples (up to 512 x 384 KB) would take a worker past 2 GB.
+ENCODE_BYTES = 8 << 20
 UNKNOWN = "unknown"  # the language/source key for rows that have none (e.g. web pages' language)
 
 # Reject rows keep these input columns (content is dropped: it is empty or unusable by definition).
@@ -160,10 +163,13 @@ def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, 
                 batch = batch.filter(pc.invert(rejected))
                 if batch.num_rows == 0:
                     continue
-            encoded = encode_documents(batch.column("content").to_pylist(), batch.column("id").to_pylist(),
-                                       tokenizer, settings.fim, settings.append_eos)
-            rows = list(roller.add(encoded.tokens, encoded.lengths, encoded.modes,
-                                   _column(batch, "language"), _column(batch, "source")))
+            rows = []
+            for begin, end in text_ranges(batch.column("content"), ENCODE_BYTES):
+                part = batch.slice(begin, end - begin)
+                encoded = encode_documents(part.column("content").to_pylist(), part.column("id").to_pylist(),
+                                           tokenizer, settings.fim, settings.append_eos)
+                rows += roller.add(encoded.tokens, encoded.lengths, encoded.modes,
+                                   _column(part, "language"), _column(part, "source"))
             if rows:
                 yield pa.RecordBatch.from_pylist(rows, schema=OUTCOME_SCHEMA)
         last = roller.finish()

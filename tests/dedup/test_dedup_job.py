@@ -65,11 +65,12 @@ def test_spark_job_makes_the_reference_decisions(first_run):
 
 def test_components_on_spark_make_the_same_decisions(spark, first_run, tmp_path, monkeypatch):
     """Above LOCAL_COMPONENT_EDGES the components are found by large-star/small-star on Spark."""
+    import jobs.common
     import jobs.dedup
 
     tmp, rows = first_run
     monkeypatch.setattr(jobs.dedup, "LOCAL_COMPONENT_EDGES", 0)
-    monkeypatch.setattr(jobs.dedup, "BROADCAST_ROWS", 0)  # and every join a shuffle join
+    monkeypatch.setattr(jobs.common, "BROADCAST_ROWS", 0)  # and every join a shuffle join
     assert main(["--input", str(tmp / "in"), "--output", str(tmp_path / "out")], spark=spark) == 0
     manifest = json.loads((tmp_path / "out" / "_manifest.json").read_text())
     assert manifest["verified_edges"] > 0 and manifest["cc_rounds"] >= 0

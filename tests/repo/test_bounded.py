@@ -45,3 +45,21 @@ def test_implicit_edges_per_file_are_capped_and_memory_stays_linear():
         assert stats["capped_files"] > 0  # the cap was reached, and said so
         assert peak < 150 << 20, f"{language}: {peak >> 20} MB traced"  # was ~1.4 GB uncapped at this size
         assert sorted(f for s in samples for f in s["file_ids"]) == sorted(r["id"] for r in rows)
+
+
+def test_parsing_keeps_no_memory_per_file():
+    """A reader callback made py-tree-sitter keep every chunk it returned: 300 MB per 78 KB Scala file."""
+    from pipeline.langs.registry import default_registry
+    from pipeline.repo.extract import PARSED, extract_facts
+
+    def resident_mb() -> float:
+        with open("/proc/self/status") as status:
+            return int(next(line for line in status if line.startswith("VmRSS:")).split()[1]) / 1024
+
+    spec = default_registry().get("Scala")  # its external scanner makes the lexer read at every token
+    source = "object A {\n" + "".join(f"  def f{i}(x: Int): Int = x + {i} * g(x)\n" for i in range(2000)) + "}\n"
+    assert extract_facts(source, spec).status == PARSED
+    before = resident_mb()
+    for _ in range(20):
+        extract_facts(source, spec)
+    assert resident_mb() - before < 40  # the callback kept ~64 KB per token: gigabytes here
