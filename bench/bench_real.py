@@ -79,14 +79,26 @@ def baseline(dataset: Path, clusters: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def measure_size(name: str, data: Path, log) -> dict:
+def measure_size(name: str, data: Path, log, first_stage: str | None = None, previous: dict | None = None) -> dict:
+    """Run the stages on one size; with `first_stage`, the stages before it keep their outputs and
+    figures from the previous run (`previous`), and only it and those after it run again."""
     repos = [str(data / "repos" / q) for q in SIZES[name]]
     out = data / "runs" / name
-    shutil.rmtree(out, ignore_errors=True)
+    steps = stages(repos, out)
+    labels = [label for label, _, _ in steps]
+    rerun_from = labels.index(first_stage) if first_stage else 0
+    if not rerun_from:
+        shutil.rmtree(out, ignore_errors=True)
     results: dict = {"raw_mb": round(raw_megabytes(repos), 1), "stages": {}}
     inputs = {"ingest-github": None}
-    for label, arguments, output in stages(repos, out):
+    for number, (label, arguments, output) in enumerate(steps):
+        if number < rerun_from:
+            results["stages"][label] = previous["stages"][label]
+            if label == "dedup files":
+                results.update({k: previous[k] for k in ("datasketch", "dedup_quality")})
+            continue
         print(f"  [{name}] {label} ...", flush=True)
+        shutil.rmtree(output, ignore_errors=True)
         wall = run_stage(arguments, log)
         written = read_manifest(str(output)) or {}
         source = inputs.get(label, Path(arguments[arguments.index("--input") + 1]))
@@ -153,17 +165,24 @@ def main() -> int:
     parser.add_argument("--data", default=os.environ.get("CORPUS_BENCH_DATA",
                                                          os.path.expanduser("~/.cache/code-corpus-bench")))
     parser.add_argument("--sizes", default="quarter,full", help="comma-separated: quarter (q1), full (q1-q4)")
+    parser.add_argument("--from", dest="first_stage", help="rerun from this stage (e.g. 'dedup files'), taking the "
+                        "earlier stages' outputs and figures from the previous run's bench_real.json")
     args = parser.parse_args()
     data = Path(args.data)
     if not all((data / "repos" / q).is_dir() for q in SIZES["full"]):
         print(f"no benchmark corpus in {data}/repos: run `make bench-data` first", file=sys.stderr)
         return 2
     (data / "runs").mkdir(exist_ok=True)
-    results = {}
+    saved = data / "runs" / "bench_real.json"
+    previous = json.loads(saved.read_text()) if saved.exists() else {}
+    if args.first_stage and not all(name in previous for name in args.sizes.split(",")):
+        print(f"--from needs a previous run of these sizes in {saved}", file=sys.stderr)
+        return 2
+    results = {name: figures for name, figures in previous.items() if name in SIZES}  # other sizes' last run
     with open(data / "runs" / "bench_real.log", "w") as log:
         for name in args.sizes.split(","):
-            results[name] = measure_size(name, data, log)
-    (data / "runs" / "bench_real.json").write_text(json.dumps(results, indent=2))
+            results[name] = measure_size(name, data, log, args.first_stage, previous.get(name))
+    saved.write_text(json.dumps(results, indent=2))
     print_tables(results)
     return 0
 
