@@ -218,7 +218,7 @@ def near_dedup(spark, survivors, contents, order, params: DedupParams):
 def candidate_edges(survivors, max_bucket: int):
     """Star and chain edges of each LSH bucket (pipeline.dedup.candidates), distinct, smaller id first.
 
-    One shuffle of (band, band hash, id) puts each bucket in one partition, where numpy sorts it."""
+    One shuffle of (band, band hash, id) puts each bucket in one partition, where Arrow sorts it."""
     from pyspark.sql import functions as F
 
     bands = survivors.where(F.col("band_hashes").isNotNull()).select(

@@ -81,7 +81,8 @@ def run(spark, args) -> dict:
 
 def with_repo_parts(files, options: SampleOptions):
     """`files` with a `repo_part` column: null for a repository within the limits, else the number of
-    its consecutive range of files (by path) of at most max_repo_bytes and max_repo_files. Returns the
+    its consecutive range of files (by path): a range starts below max_repo_bytes (so it ends within
+    one file of it) and holds at most max_repo_files files. Returns the
     DataFrame and how many repositories were split."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
