@@ -26,7 +26,7 @@ def shingles(text: str, ngram: int = 5) -> set[bytes]:
     tokens = [t for t in TOKEN_SPLIT.split(text) if t]
     if len(tokens) < ngram:
         return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i:i + ngram]).encode() for i in range(len(tokens) - ngram + 1)}
+    return {" ".join(tokens[i : i + ngram]).encode() for i in range(len(tokens) - ngram + 1)}
 
 
 class UnionFind:
@@ -60,8 +60,7 @@ def dedup(dataset: str, threshold: float = 0.7, num_perm: int = 256) -> dict:
         phases["read"] += time.perf_counter() - tick
         if batch is None:
             break
-        for identifier, text in zip(batch.column("id").to_pylist(), batch.column("content").to_pylist(),
-                                    strict=True):
+        for identifier, text in zip(batch.column("id").to_pylist(), batch.column("content").to_pylist(), strict=True):
             rows += 1
             if text is None:
                 continue
@@ -86,11 +85,15 @@ def dedup(dataset: str, threshold: float = 0.7, num_perm: int = 256) -> dict:
     for member in list(clusters.parent):
         groups.setdefault(clusters.find(member), []).append(member)
     near = sum(len(members) - 1 for members in groups.values())
-    return {"rows": rows, "exact_duplicates": exact, "near_duplicates": near,
-            "seconds": round(time.perf_counter() - started, 2),
-            "phases": {name: round(value, 2) for name, value in phases.items()},
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "clusters": [sorted(members) for members in groups.values() if len(members) > 1]}
+    return {
+        "rows": rows,
+        "exact_duplicates": exact,
+        "near_duplicates": near,
+        "seconds": round(time.perf_counter() - started, 2),
+        "phases": {name: round(value, 2) for name, value in phases.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "clusters": [sorted(members) for members in groups.values() if len(members) > 1],
+    }
 
 
 def main() -> int:

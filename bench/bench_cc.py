@@ -69,9 +69,12 @@ def plain_pages_warc(warc: str, out_path: str) -> int:
             response = parse_http_response(capture.block)
             if response.status != 200 or needs_rewrites(decode_text(response.body, response.charset) or "<math"):
                 continue
-            record = writer.create_warc_record(capture.url, "response", payload=io.BytesIO(capture.block),
-                                               warc_headers_dict={"WARC-Date": capture.warc_date,
-                                                                  "WARC-Record-ID": capture.record_id})
+            record = writer.create_warc_record(
+                capture.url,
+                "response",
+                payload=io.BytesIO(capture.block),
+                warc_headers_dict={"WARC-Date": capture.warc_date, "WARC-Record-ID": capture.record_id},
+            )
             record.rec_headers.replace_header("Content-Type", "application/http; msgtype=response")
             writer.write_record(record)
             count += 1
@@ -103,12 +106,18 @@ def formula_pages_warc(out_path: str, pages: int = 60, formulas: int = 200) -> N
                 + ", as the previous section showed for the general case.</p>"
                 for i in range(formulas)
             )
-            body = (f'<!DOCTYPE html><html><head><title>Derivation</title></head><body><div id="content">'
-                    f"<h1>Derivation {page}</h1>{paragraphs}</div></body></html>")
+            body = (
+                f'<!DOCTYPE html><html><head><title>Derivation</title></head><body><div id="content">'
+                f"<h1>Derivation {page}</h1>{paragraphs}</div></body></html>"
+            )
             record = writer.create_warc_record(
-                f"https://en.wiki.example.org/wiki/Derivation_{page}", "response", payload=io.BytesIO(body.encode()),
-                http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
-                                              protocol="HTTP/1.1"))
+                f"https://en.wiki.example.org/wiki/Derivation_{page}",
+                "response",
+                payload=io.BytesIO(body.encode()),
+                http_headers=StatusAndHeaders(
+                    "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+                ),
+            )
             writer.write_record(record)
 
 
@@ -126,39 +135,56 @@ def rich_site_chrome(generator):
         sections = generator.SECTIONS
 
         def icon() -> str:
-            path = " ".join(f"{rng.randrange(24)}.{rng.randrange(10)} {rng.randrange(24)}.{rng.randrange(10)}"
-                            for _ in range(6))
-            return (f'<svg class="icon icon-{rng.randrange(40)}" width="16" height="16" viewBox="0 0 24 24" '
-                    f'fill="none" stroke="currentColor" aria-hidden="true"><path d="M{path}Z"/></svg>')
+            path = " ".join(
+                f"{rng.randrange(24)}.{rng.randrange(10)} {rng.randrange(24)}.{rng.randrange(10)}" for _ in range(6)
+            )
+            return (
+                f'<svg class="icon icon-{rng.randrange(40)}" width="16" height="16" viewBox="0 0 24 24" '
+                f'fill="none" stroke="currentColor" aria-hidden="true"><path d="M{path}Z"/></svg>'
+            )
 
         def link(css: str, text: str) -> str:
-            return (f'<a href="/{rng.choice(sections)}/{rng.randrange(10**4)}" class="{css}-link text-sm font-medium '
-                    f'hover:underline" data-track="{css}-{rng.randrange(10**4)}">{text}</a>')
+            return (
+                f'<a href="/{rng.choice(sections)}/{rng.randrange(10**4)}" class="{css}-link text-sm font-medium '
+                f'hover:underline" data-track="{css}-{rng.randrange(10**4)}">{text}</a>'
+            )
 
         def menu(n: int, css: str) -> str:
             return "".join(
                 f'<li class="{css}-item"><div class="{css}-item__inner flex items-center gap-2">'
                 f'<span class="{css}-icon">{icon()}</span>{link(css, f"{rng.choice(sections).title()} {i}")}</div></li>'
-                for i in range(int(n * scale)))
+                for i in range(int(n * scale))
+            )
 
         def card(i: int) -> str:
-            return (f'<div class="card card-{i}"><img src="/img/{rng.randrange(10**5)}.webp" alt="" loading="lazy" '
-                    f'width="320" height="180"><div class="card-body"><h4 class="card-title">'
-                    f'{link("card", f"{rng.choice(sections).title()} update {i}")}</h4>'
-                    f'<span class="badge">{rng.choice(sections)}</span></div></div>')
+            return (
+                f'<div class="card card-{i}"><img src="/img/{rng.randrange(10**5)}.webp" alt="" loading="lazy" '
+                f'width="320" height="180"><div class="card-body"><h4 class="card-title">'
+                f"{link('card', f'{rng.choice(sections).title()} update {i}')}</h4>"
+                f'<span class="badge">{rng.choice(sections)}</span></div></div>'
+            )
 
-        sprite = ('<svg xmlns="http://www.w3.org/2000/svg" style="display:none">'
-                  + "".join(f'<symbol id="i{i}" viewBox="0 0 24 24">{icon()}</symbol>' for i in range(12)) + "</svg>")
+        sprite = (
+            '<svg xmlns="http://www.w3.org/2000/svg" style="display:none">'
+            + "".join(f'<symbol id="i{i}" viewBox="0 0 24 24">{icon()}</symbol>' for i in range(12))
+            + "</svg>"
+        )
         crumbs = "".join(f'<li><a href="/{name}">{name.title()}</a></li>' for name in rng.sample(sections, 3))
-        top = (f'{sprite}{top}<div class="mega-menu"><ul class="menu">{menu(30, "menu")}</ul></div>'
-               f'<nav class="breadcrumbs" aria-label="breadcrumb"><ol>{crumbs}</ol></nav>')
-        columns = "".join(f'<div class="footer-col"><h5>{name.title()}</h5><ul>{menu(8, "foot")}</ul></div>'
-                          for name in rng.sample(sections, 4))
+        top = (
+            f'{sprite}{top}<div class="mega-menu"><ul class="menu">{menu(30, "menu")}</ul></div>'
+            f'<nav class="breadcrumbs" aria-label="breadcrumb"><ol>{crumbs}</ol></nav>'
+        )
+        columns = "".join(
+            f'<div class="footer-col"><h5>{name.title()}</h5><ul>{menu(8, "foot")}</ul></div>'
+            for name in rng.sample(sections, 4)
+        )
         share = "".join(f'<a class="share-btn" href="#share-{i}">{icon()}</a>' for i in range(5))
-        bottom = (f'<aside class="related"><ul>{menu(20, "side")}</ul>{"".join(card(i) for i in range(6))}</aside>'
-                  f'<div class="share">{share}</div><div class="site-footer">{columns}</div>{bottom}'
-                  '<div class="cookie-banner" role="dialog"><p>We use cookies to improve your experience.</p>'
-                  "<button>Accept</button><button>Settings</button></div>")
+        bottom = (
+            f'<aside class="related"><ul>{menu(20, "side")}</ul>{"".join(card(i) for i in range(6))}</aside>'
+            f'<div class="share">{share}</div><div class="site-footer">{columns}</div>{bottom}'
+            '<div class="cookie-banner" role="dialog"><p>We use cookies to improve your experience.</p>'
+            "<button>Accept</button><button>Settings</button></div>"
+        )
         return head, top, bottom
 
     return site_chrome
@@ -238,8 +264,11 @@ def quality(rows: list[dict], expected: dict) -> dict:
         for formula in page.tex:
             tex += 1
             tex_kept += formula in text
-    return {"code_blocks": blocks_kept / max(blocks, 1), "code_lines": lines_kept / max(lines, 1),
-            "tex": tex_kept / max(tex, 1)}
+    return {
+        "code_blocks": blocks_kept / max(blocks, 1),
+        "code_lines": lines_kept / max(lines, 1),
+        "tex": tex_kept / max(tex, 1),
+    }
 
 
 def overhead_floor(warc: str, known: dict[int, str], extractor: str, tmp: str) -> float:
@@ -257,8 +286,9 @@ def overhead_floor(warc: str, known: dict[int, str], extractor: str, tmp: str) -
     pages_module.prepare_page = prepare_page
     pages_module.extract_page = lambda html, extractor: text_of.pop(id(html))
     try:
-        return stage_run(warc, IngestSettings(extractor=extractor, extraction_timeout=0),
-                         os.path.join(tmp, "floor.parquet"))[0]
+        return stage_run(
+            warc, IngestSettings(extractor=extractor, extraction_timeout=0), os.path.join(tmp, "floor.parquet")
+        )[0]
     finally:
         pages_module.prepare_page, pages_module.extract_page = real_prepare, real_extract
 
@@ -276,13 +306,15 @@ def phase_shares(warc: str, extractor: str, tmp: str) -> dict[str, float]:
                 return fn(*args)
             finally:
                 spent[name] += time.process_time() - started
+
         return call
 
     pages_module.extract_page = timed("extraction", real_extract)
     pages_module.langid.identify = timed("language ID", real_identify)
     try:
-        total = stage_run(warc, IngestSettings(extractor=extractor, extraction_timeout=0),
-                          os.path.join(tmp, "phases.parquet"))[0]
+        total = stage_run(
+            warc, IngestSettings(extractor=extractor, extraction_timeout=0), os.path.join(tmp, "phases.parquet")
+        )[0]
     finally:
         pages_module.extract_page, pages_module.langid.identify = real_extract, real_identify
     shares = {name: seconds / total for name, seconds in spent.items()}
@@ -304,8 +336,10 @@ def compare_warc_readers(warc: str) -> None:
             record.content_stream().read()
 
     fast, slow = best_seconds(with_fastwarc, 5), best_seconds(with_warcio, 5)
-    print(f"WARC reading ({len(data) / 1e6:.2f} MB gz): fastwarc {len(data) / fast / 1e6:.1f} MB/s, "
-          f"warcio {len(data) / slow / 1e6:.1f} MB/s -> fastwarc {slow / fast:.1f}x faster")
+    print(
+        f"WARC reading ({len(data) / 1e6:.2f} MB gz): fastwarc {len(data) / fast / 1e6:.1f} MB/s, "
+        f"warcio {len(data) / slow / 1e6:.1f} MB/s -> fastwarc {slow / fast:.1f}x faster"
+    )
 
 
 def measure(warc: str, extractor: str, repeats: int, tmp: str) -> dict:
@@ -343,18 +377,24 @@ def measure(warc: str, extractor: str, repeats: int, tmp: str) -> dict:
 def report(name: str, result: dict) -> None:
     rate = {key: result["pages"] / result[key] for key in ("library", "extractor", "in-process", "time-limit worker")}
     print(f"  {name}: {result['pages']} pages")
-    print(f"    library call alone (the stage's options) {rate['library']:,.0f} pages/s; "
-          f"our extractor (library + code/math rewrites) {rate['extractor']:,.0f} pages/s")
+    print(
+        f"    library call alone (the stage's options) {rate['library']:,.0f} pages/s; "
+        f"our extractor (library + code/math rewrites) {rate['extractor']:,.0f} pages/s"
+    )
     for mode in ("in-process", "time-limit worker"):
-        print(f"    stage ({mode}): {rate[mode]:,.0f} pages/s = {rate[mode] / rate['extractor']:.0%} of our "
-              f"extractor's (target >= {TARGET_SHARE:.0%}), {rate[mode] / rate['library']:.0%} of the library "
-              f"call's; extraction share of stage time {result['extractor'] / result[mode]:.0%}")
+        print(
+            f"    stage ({mode}): {rate[mode]:,.0f} pages/s = {rate[mode] / rate['extractor']:.0%} of our "
+            f"extractor's (target >= {TARGET_SHARE:.0%}), {rate[mode] / rate['library']:.0%} of the library "
+            f"call's; extraction share of stage time {result['extractor'] / result[mode]:.0%}"
+        )
     phases = ", ".join(f"{name} {share:.0%}" for name, share in result["shares"].items())
     print(f"    shares of an in-process stage run's time, timed inside the run (its median run): {phases}")
     floor = result["without extraction"] / result["pages"]
     library = result["library"] / result["pages"]
-    print(f"    stage without extraction (reading, decoding, language ID, writing): {floor * 1e6:,.0f} us/page; "
-          f"a stage with free rewrites would reach at most {library / (library + floor):.0%} of the library call's")
+    print(
+        f"    stage without extraction (reading, decoding, language ID, writing): {floor * 1e6:,.0f} us/page; "
+        f"a stage with free rewrites would reach at most {library / (library + floor):.0%} of the library call's"
+    )
 
 
 def main() -> int:
@@ -362,8 +402,10 @@ def main() -> int:
         warc_generator().write_sample(SAMPLE.parent)
     warc = str(SAMPLE)
     expected = {normalize_url(p.url): p for p in warc_generator().build_pages()}
-    print(f"sample: {warc}; CPU time (per core; with the worker, parent + worker process); stage = WARC parse "
-          "+ decode + rewrite + extract + language ID + Parquet write")
+    print(
+        f"sample: {warc}; CPU time (per core; with the worker, parent + worker process); stage = WARC parse "
+        "+ decode + rewrite + extract + language ID + Parquet write"
+    )
     compare_warc_readers(warc)
     repeats = {"resiliparse": 5, "trafilatura": 2}
     scores, speeds = {}, {}  # code lines kept and the stage's pages/s on the sample, by extractor
@@ -379,23 +421,35 @@ def main() -> int:
             print(f"\n[{extractor}]")
             whole = measure(warc, extractor, repeats[extractor], tmp)
             report("the sample WARC (12-36 KB pages; 70% code or math pages, each needing a DOM rewrite)", whole)
-            report("pages without math or code widgets (most of the web)",
-                   measure(plain_warc, extractor, repeats[extractor], tmp))
-            report("the sample's pages without their sites' chrome (2-5 KB, smaller than web pages)",
-                   measure(bare, extractor, repeats[extractor], tmp))
+            report(
+                "pages without math or code widgets (most of the web)",
+                measure(plain_warc, extractor, repeats[extractor], tmp),
+            )
+            report(
+                "the sample's pages without their sites' chrome (2-5 KB, smaller than web pages)",
+                measure(bare, extractor, repeats[extractor], tmp),
+            )
             if extractor == DEFAULT_EXTRACTOR:  # trafilatura would take minutes here
-                report(f"documentation-length pages (each article written {DOCUMENTATION_COPIES} times, ~43 KB)",
-                       measure(long, extractor, repeats[extractor], tmp))
-                report("the sample in a richer site template (icons, cards, menus; ~80 KB, as heavy as real pages)",
-                       measure(rich, extractor, repeats[extractor], tmp))
-                report("formula-heavy pages (200 formulas each in MediaWiki's markup, ~130 KB)",
-                       measure(formulas, extractor, repeats[extractor], tmp))
+                report(
+                    f"documentation-length pages (each article written {DOCUMENTATION_COPIES} times, ~43 KB)",
+                    measure(long, extractor, repeats[extractor], tmp),
+                )
+                report(
+                    "the sample in a richer site template (icons, cards, menus; ~80 KB, as heavy as real pages)",
+                    measure(rich, extractor, repeats[extractor], tmp),
+                )
+                report(
+                    "formula-heavy pages (200 formulas each in MediaWiki's markup, ~130 KB)",
+                    measure(formulas, extractor, repeats[extractor], tmp),
+                )
             scores[extractor] = quality(whole["rows"], expected)
             speeds[extractor] = whole["pages"] / whole["time-limit worker"]
             kept = sum(row["reason"] is None for row in whole["rows"])
-            print(f"  quality: kept {kept} pages; code blocks kept whole {scores[extractor]['code_blocks']:.1%}, "
-                  f"code lines verbatim {scores[extractor]['code_lines']:.1%}, "
-                  f"TeX formulas kept {scores[extractor]['tex']:.1%}")
+            print(
+                f"  quality: kept {kept} pages; code blocks kept whole {scores[extractor]['code_blocks']:.1%}, "
+                f"code lines verbatim {scores[extractor]['code_lines']:.1%}, "
+                f"TeX formulas kept {scores[extractor]['tex']:.1%}"
+            )
             page_guard(30.0, extractor).stop()
     best = max(EXTRACTORS, key=lambda name: (round(scores[name]["code_lines"], 3), speeds[name]))
     print(f"\ndefault extractor by quality, then speed: {best}")

@@ -62,7 +62,7 @@ def string_shingles(text: str, ngram: int = 5) -> set[str]:
     tokens = [t for t in TOKEN_SPLIT.split(text) if t]
     if 0 < len(tokens) < ngram:
         return {" ".join(tokens)}
-    return {" ".join(tokens[i:i + ngram]) for i in range(len(tokens) - ngram + 1)}
+    return {" ".join(tokens[i : i + ngram]) for i in range(len(tokens) - ngram + 1)}
 
 
 def throughput(texts: list[str], reference_bytes: int, repeats: int = 3) -> None:
@@ -97,18 +97,27 @@ def throughput(texts: list[str], reference_bytes: int, repeats: int = 3) -> None
     signature_matrix(array.slice(0, 50), params)  # warm-up
     rates = defaultdict(float)
     for _ in range(repeats):
-        for name, run, nbytes in (("ours", ours, total), ("datasketch", with_datasketch, size),
-                                  ("rensa", with_rensa, size)):
+        for name, run, nbytes in (
+            ("ours", ours, total),
+            ("datasketch", with_datasketch, size),
+            ("rensa", with_rensa, size),
+        ):
             started = time.perf_counter()
             run()
             rates[name] = max(rates[name], nbytes / (time.perf_counter() - started) / 1e6)
-    print(f"text -> signature, 256 perms, 5-gram shingles, one core, best of {repeats} interleaved runs "
-          f"({total / 1e6:.1f} MB of Python files; references on {size / 1e6:.1f} MB):")
+    print(
+        f"text -> signature, 256 perms, 5-gram shingles, one core, best of {repeats} interleaved runs "
+        f"({total / 1e6:.1f} MB of Python files; references on {size / 1e6:.1f} MB):"
+    )
     print(f"  ours (numpy, rolling token hashes)   {rates['ours']:7.1f} MB/s")
-    print(f"  datasketch 2.0 end to end            {rates['datasketch']:7.1f} MB/s   ratio ours/datasketch = "
-          f"{rates['ours'] / rates['datasketch']:.1f}x (target >= 8x)")
-    print(f"  rensa RMinHash (Python shingles)     {rates['rensa']:7.1f} MB/s   "
-          f"ratio ours/rensa = {rates['ours'] / rates['rensa']:.1f}x")
+    print(
+        f"  datasketch 2.0 end to end            {rates['datasketch']:7.1f} MB/s   ratio ours/datasketch = "
+        f"{rates['ours'] / rates['datasketch']:.1f}x (target >= 8x)"
+    )
+    print(
+        f"  rensa RMinHash (Python shingles)     {rates['rensa']:7.1f} MB/s   "
+        f"ratio ours/rensa = {rates['ours'] / rates['rensa']:.1f}x"
+    )
 
 
 def edited(text: str, rate: float, rng: random.Random, vocabulary: list[str]) -> str:
@@ -148,13 +157,17 @@ def quality(bases: list[str], threshold: float = 0.7) -> None:
         for shingle in string_shingles(text):
             rows.append(i)
             cols.append(vocabulary_ids.setdefault(shingle, len(vocabulary_ids)))
-    incidence = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                                  shape=(len(texts), len(vocabulary_ids)))
+    incidence = sparse.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(texts), len(vocabulary_ids))
+    )
     sizes = np.asarray(incidence.sum(axis=1)).ravel()
     common = sparse.triu(incidence @ incidence.T, k=1).tocoo()
     union = sizes[common.row] + sizes[common.col] - common.data
-    truth = {(int(a), int(b)) for a, b, c, u in zip(common.row, common.col, common.data, union, strict=True)
-             if c / u >= threshold}
+    truth = {
+        (int(a), int(b))
+        for a, b, c, u in zip(common.row, common.col, common.data, union, strict=True)
+        if c / u >= threshold
+    }
 
     params = DedupParams(threshold=threshold)
     bands, rows_per_band = params.banding()
@@ -165,8 +178,7 @@ def quality(bases: list[str], threshold: float = 0.7) -> None:
     verified = {(a, b) for a, b in candidates if jaccard(sets.of(a), sets.of(b)) >= threshold}
 
     ids = [f"{i:06d}" for i in range(len(texts))]
-    result = reference_dedup([{"id": ids[i], "content": t, "size_bytes": len(t)} for i, t in enumerate(texts)],
-                             params)
+    result = reference_dedup([{"id": ids[i], "content": t, "size_bytes": len(t)} for i, t in enumerate(texts)], params)
     by_cluster = defaultdict(list)
     for identifier, (_, cluster) in result["decisions"].items():
         if cluster is not None:
@@ -180,12 +192,17 @@ def quality(bases: list[str], threshold: float = 0.7) -> None:
     lost = sum(1 for cluster in by_cluster.values() if not any(m in kept for m in cluster))
     wrong = sum(1 for i, (reason, _) in result["decisions"].items() if reason and not groups_with_dups[int(i)])
 
-    print(f"near-duplicate quality: {len(bases)} Python files + 2 edited copies each (token edit rate "
-          f"U(0, 0.12)), {len(texts)} docs, {len(truth)} pairs with exact Jaccard >= {threshold}:")
+    print(
+        f"near-duplicate quality: {len(bases)} Python files + 2 edited copies each (token edit rate "
+        f"U(0, 0.12)), {len(texts)} docs, {len(truth)} pairs with exact Jaccard >= {threshold}:"
+    )
     ours = f"LSH candidates {bands}x{rows_per_band}"
-    for name, found in (("plain LSH 25x10 (datasketch)", plain), (ours, candidates),
-                        ("candidates + verify", verified),
-                        ("same cluster (our clusters)", clustered)):
+    for name, found in (
+        ("plain LSH 25x10 (datasketch)", plain),
+        (ours, candidates),
+        ("candidates + verify", verified),
+        ("same cluster (our clusters)", clustered),
+    ):
         tp = len(found & truth)
         precision = tp / len(found) if found else 1.0
         recall = tp / len(truth) if truth else 1.0
@@ -200,7 +217,7 @@ def bucket_pairs(hashes: np.ndarray) -> set[tuple[int, int]]:
     for i in range(hashes.shape[0]):
         for band in range(hashes.shape[1]):
             buckets[(band, int(hashes[i, band]))].append(i)
-    return {(a, b) for members in buckets.values() for x, a in enumerate(members) for b in members[x + 1:]}
+    return {(a, b) for members in buckets.values() for x, a in enumerate(members) for b in members[x + 1 :]}
 
 
 def spark_seconds(texts: list[str], sizes: list[int]) -> None:
@@ -219,8 +236,10 @@ def spark_seconds(texts: list[str], sizes: list[int]) -> None:
     try:
         warm, _ = _dataset(work / "warm", texts[:50], rng, vocabulary, make_id, pq, write_manifest)
         main(["--input", str(warm), "--output", str(work / "warm_out")], spark=spark)  # JVM and Python workers warm-up
-        print(f"Spark job (local[2]), files = {len(texts)} real Python files repeated in turn (repeats are exact "
-              "duplicates) + 1 edited copy per 4 (near duplicates):")
+        print(
+            f"Spark job (local[2]), files = {len(texts)} real Python files repeated in turn (repeats are exact "
+            "duplicates) + 1 edited copy per 4 (near duplicates):"
+        )
         for n, size in enumerate(sizes):
             rows_source = [texts[i % len(texts)] for i in range(size)]
             folder, rows = _dataset(work / f"in{size}", rows_source, rng, vocabulary, make_id, pq, write_manifest)
@@ -229,8 +248,10 @@ def spark_seconds(texts: list[str], sizes: list[int]) -> None:
                 started = time.perf_counter()
                 main(["--input", str(folder), "--output", str(work / f"out{size}")], spark=spark)
                 seconds = time.perf_counter() - started
-            print(f"  {size:6d} files ({megabytes:5.0f} MB): {seconds:6.1f} s = {seconds / size * 10_000:5.1f} s "
-                  f"per 10k files; peak RSS of one Python worker {memory.peak_mib:5.0f} MiB")
+            print(
+                f"  {size:6d} files ({megabytes:5.0f} MB): {seconds:6.1f} s = {seconds / size * 10_000:5.1f} s "
+                f"per 10k files; peak RSS of one Python worker {memory.peak_mib:5.0f} MiB"
+            )
             if n == 0:
                 agreement(rows, work / f"out{size}", pq)
     finally:
@@ -274,9 +295,18 @@ def _dataset(folder: Path, texts, rng, vocabulary, make_id, pq, write_manifest) 
     for i, text in enumerate(texts):
         # every 4th file is an edited copy of the one before it
         content = edited(texts[i - 1], rng.uniform(0, 0.1), rng, vocabulary) if i % 4 == 3 else text
-        rows.append({"id": make_id("bench", "repo", str(i)), "source": "bench", "repo_name": "bench/repo",
-                     "path": f"f{i}.py", "url": None, "language": "Python", "content": content,
-                     "size_bytes": len(content.encode())})
+        rows.append(
+            {
+                "id": make_id("bench", "repo", str(i)),
+                "source": "bench",
+                "repo_name": "bench/repo",
+                "path": f"f{i}.py",
+                "url": None,
+                "language": "Python",
+                "content": content,
+                "size_bytes": len(content.encode()),
+            }
+        )
     folder.mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(rows), folder / "part-00000.parquet", row_group_size=2_000)
     write_manifest(str(folder), "bench", "bench", [], {})
@@ -291,8 +321,10 @@ def agreement(rows: list[dict], output: Path, pq) -> None:
     spark_decisions = {row["id"]: row["reason"] for row in rejects} | dict.fromkeys(kept)
     same = sum(spark_decisions.get(i) == reason for i, (reason, _) in reference.items())
     reference_kept = {i for i, (reason, _) in reference.items() if reason is None}
-    print(f"    vs the single-process reference run: same kept set {kept == reference_kept} "
-          f"({len(kept)} vs {len(reference_kept)} rows); same reason for {same} of {len(rows)} rows")
+    print(
+        f"    vs the single-process reference run: same kept set {kept == reference_kept} "
+        f"({len(kept)} vs {len(reference_kept)} rows); same reason for {same} of {len(rows)} rows"
+    )
 
 
 def main() -> int:
@@ -305,8 +337,9 @@ def main() -> int:
     throughput(texts, reference_bytes=int(3e6 * scale))
     quality(code_files(int(3e6 * scale), max_bytes=30_000, seed=1))
     if not args.no_spark:
-        spark_seconds(code_files(int(20e6 * scale), max_bytes=60_000, seed=2),
-                      [int(20_000 * scale), int(80_000 * scale)])
+        spark_seconds(
+            code_files(int(20e6 * scale), max_bytes=60_000, seed=2), [int(20_000 * scale), int(80_000 * scale)]
+        )
     return 0
 
 

@@ -41,16 +41,18 @@ def sample_rows(count: int) -> list[dict]:
         if os.path.getsize(path) > MAX_FILE_BYTES:
             continue
         with open(path, encoding="utf-8", errors="replace") as handle:
-            rows.append({"id": str(len(rows)), "path": path, "url": None, "language": "Python",
-                         "content": handle.read()})
+            rows.append(
+                {"id": str(len(rows)), "path": path, "url": None, "language": "Python", "content": handle.read()}
+            )
         if len(rows) == count:
             break
     return rows
 
 
 def plant_solutions(rows: list[dict]) -> set[str]:
-    solutions = [p["canonical_solution"] for p in read_problems().values()
-                 if len(p["canonical_solution"].split()) >= 10]
+    solutions = [
+        p["canonical_solution"] for p in read_problems().values() if len(p["canonical_solution"].split()) >= 10
+    ]
     planted = set()
     for number, row in enumerate(rows[::100]):
         row["content"] += "\n\n" + "  \n ".join(solutions[number % len(solutions)].split()) + "\n"
@@ -80,8 +82,10 @@ def main() -> None:
     index = load_index([], [], include_humaneval=True)
     table_seconds = timed(chars.class_table)  # once per worker process
     settings = FilterSettings(base=Thresholds(), by_language=resolve_languages(Thresholds(), default_registry()))
-    print(f"setup: HumanEval index {build_seconds:.2f} s ({sum(len(h) for h in index.hashes.values()):,} hashes); "
-          f"character table {table_seconds:.2f} s per worker")
+    print(
+        f"setup: HumanEval index {build_seconds:.2f} s ({sum(len(h) for h in index.hashes.values()):,} hashes); "
+        f"character table {table_seconds:.2f} s per worker"
+    )
 
     family_seconds = dict.fromkeys((f.__name__.rsplit(".", 1)[1] for f in apply.FAMILIES), 0.0)
     for batch in batches:
@@ -96,8 +100,12 @@ def main() -> None:
     all_seconds = timed(lambda: outputs.extend(apply.filter_batch(b, settings, index) for b in batches))
     match_seconds = family_seconds["decontaminate"]
 
-    found = {row["id"] for out in outputs for row in out.select(["id", "decontamination_match"]).to_pylist()
-             if row["decontamination_match"]}
+    found = {
+        row["id"]
+        for out in outputs
+        for row in out.select(["id", "decontamination_match"]).to_pylist()
+        if row["decontamination_match"]
+    }
     reasons: dict[str, int] = {}
     for out in outputs:
         for reason in out.column("reason").to_pylist():
@@ -113,19 +121,28 @@ def main() -> None:
     print(f"\nquality rules only       : {rate(rules_seconds)}")
     print(f"decontamination matching : {rate(match_seconds)}")
     print(f"whole filter_batch       : {rate(all_seconds)}")
-    print(f"planted HumanEval solutions found: {len(planted & found)}/{len(planted)}; "
-          f"other rows matched: {len(found - planted)}")
+    print(
+        f"planted HumanEval solutions found: {len(planted & found)}/{len(planted)}; "
+        f"other rows matched: {len(found - planted)}"
+    )
     print("reasons:", dict(sorted(reasons.items(), key=lambda kv: -kv[1])))
 
     # Baseline: search each benchmark 10-gram string in each row's normalized text (a few rows only).
     problems = read_problems().values()
-    grams = {" ".join(t[i:i + 10]) for p in problems for text in (p["prompt"], p["canonical_solution"])
-             for t in [text.lower().split()] for i in range(max(len(t) - 9, 0))}
+    grams = {
+        " ".join(t[i : i + 10])
+        for p in problems
+        for text in (p["prompt"], p["canonical_solution"])
+        for t in [text.lower().split()]
+        for i in range(max(len(t) - 9, 0))
+    }
     sample = [r["content"] for r in rows[:5]]
     naive_seconds = timed(lambda: [any(g in " ".join(c.lower().split()) for g in grams) for c in sample])
     naive_rate = len(sample) / naive_seconds
-    print(f"\nnaive substring scan of {len(grams):,} n-grams: {naive_rate:,.1f} rows/s; "
-          f"hashed matcher is {len(rows) / match_seconds / naive_rate:,.0f}x faster")
+    print(
+        f"\nnaive substring scan of {len(grams):,} n-grams: {naive_rate:,.1f} rows/s; "
+        f"hashed matcher is {len(rows) / match_seconds / naive_rate:,.0f}x faster"
+    )
 
 
 if __name__ == "__main__":

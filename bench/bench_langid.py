@@ -45,9 +45,13 @@ def translated_texts(known_languages: set[str]) -> list[tuple[str, str]]:
         except (OSError, LookupError, ValueError):  # a damaged or oddly encoded catalog
             continue
         messages[language] += [
-            translated for source, translated in catalog.items()
-            if isinstance(source, str) and source and isinstance(translated, str)
-            and translated != source and len(translated) >= MIN_MESSAGE_CHARS
+            translated
+            for source, translated in catalog.items()
+            if isinstance(source, str)
+            and source
+            and isinstance(translated, str)
+            and translated != source
+            and len(translated) >= MIN_MESSAGE_CHARS
         ]
     texts = []
     for language, found in sorted(messages.items()):
@@ -67,8 +71,10 @@ def main() -> int:
         print(f"no translated message catalogs under {LOCALE_DIR}: skipped")
         return 0
     languages = {language for language, _ in texts}
-    print(f"lid.176.ftz on {len(texts)} translated texts in {len(languages)} languages "
-          f"(gettext catalogs under {LOCALE_DIR}); the stage reads the first {langid.MAX_CHARS} characters")
+    print(
+        f"lid.176.ftz on {len(texts)} translated texts in {len(languages)} languages "
+        f"(gettext catalogs under {LOCALE_DIR}); the stage reads the first {langid.MAX_CHARS} characters"
+    )
     for limit in CHAR_LIMITS:
         langid.MAX_CHARS = limit or 10**9
         seconds = float("inf")

@@ -72,9 +72,34 @@ def files_per_second(items, registry, seconds: float) -> float:
 
 def speed_inputs(rows, registry):
     """Realistic paths: unique extension / filename cases, and the ambiguous files with content."""
-    names = [f"src/pkg/module_{i}{ext}" for i, ext in enumerate(
-        [".py", ".js", ".ts", ".java", ".go", ".rs", ".c", ".cpp", ".rb", ".php", ".md", ".json", ".yml",
-         ".kt", ".swift", ".cs", ".scala", ".sh", ".html", ".css"] * 50)]
+    names = [
+        f"src/pkg/module_{i}{ext}"
+        for i, ext in enumerate(
+            [
+                ".py",
+                ".js",
+                ".ts",
+                ".java",
+                ".go",
+                ".rs",
+                ".c",
+                ".cpp",
+                ".rb",
+                ".php",
+                ".md",
+                ".json",
+                ".yml",
+                ".kt",
+                ".swift",
+                ".cs",
+                ".scala",
+                ".sh",
+                ".html",
+                ".css",
+            ]
+            * 50
+        )
+    ]
     names += ["Makefile", "Dockerfile", "CMakeLists.txt", "BUILD.bazel", ".bashrc", "README", "LICENSE"] * 20
     with_content = [(p, c) for p, _, c in rows if not is_ambiguous(p, registry)]
     ambiguous = [(p, c) for p, _, c in rows if is_ambiguous(p, registry)]
@@ -94,28 +119,36 @@ def main(argv: list[str] | None = None) -> int:
     result = accuracy(rows, registry)
     total, correct = result["total"], result["correct"]
     extras = sum(s.extra for s in registry.specs)
-    print(f"specs: {len(registry)} loaded in {load_seconds * 1000:.0f} ms "
-          f"({len(registry) - extras} listed + {extras} extra)")
-    print(f"labelled files: {total['overall']} ({total['unambiguous']} unambiguous, "
-          f"{total['ambiguous']} ambiguous-extension), {len({r[1] for r in rows})} languages")
+    print(
+        f"specs: {len(registry)} loaded in {load_seconds * 1000:.0f} ms "
+        f"({len(registry) - extras} listed + {extras} extra)"
+    )
+    print(
+        f"labelled files: {total['overall']} ({total['unambiguous']} unambiguous, "
+        f"{total['ambiguous']} ambiguous-extension), {len({r[1] for r in rows})} languages"
+    )
     ok = True
     for group in ("overall", "unambiguous", "ambiguous"):
         share = correct[group] / total[group] if total[group] else 0.0
         target = TARGETS.get(group) if total[group] else None
-        verdict = "" if target is None else \
-            f"  target >= {target:.0%}: {'ok' if share >= target else 'MISSED'}"
+        verdict = "" if target is None else f"  target >= {target:.0%}: {'ok' if share >= target else 'MISSED'}"
         ok &= target is None or share >= target
         print(f"accuracy {group:<12} {share:7.2%}  ({correct[group]}/{total[group]}){verdict}")
     for path, want, got in result["errors"]:
         print(f"  wrong: {path}: expected {want}, got {got}")
 
     names_only, unambiguous, ambiguous = speed_inputs(rows, registry)
-    for label, items in (("extension/filename, path only", names_only),
-                         ("unambiguous files with content", unambiguous),
-                         ("ambiguous extensions (heuristics)", ambiguous)):
+    for label, items in (
+        ("extension/filename, path only", names_only),
+        ("unambiguous files with content", unambiguous),
+        ("ambiguous extensions (heuristics)", ambiguous),
+    ):
         rate = files_per_second(items, registry, args.seconds)
-        note = f"  target >= {SPEED_TARGET:,}: {'ok' if rate >= SPEED_TARGET else 'MISSED'}" \
-            if label.startswith("extension") else ""
+        note = (
+            f"  target >= {SPEED_TARGET:,}: {'ok' if rate >= SPEED_TARGET else 'MISSED'}"
+            if label.startswith("extension")
+            else ""
+        )
         print(f"speed {label:<36} {rate:>12,.0f} files/s (1 core){note}")
     return 0 if ok else 1
 

@@ -58,8 +58,9 @@ def raw_megabytes(repos: list[str]) -> float:
     total = 0
     for repo in repos:
         for folder, _, names in os.walk(repo):
-            total += sum(os.path.getsize(os.path.join(folder, n)) for n in names
-                         if not os.path.islink(os.path.join(folder, n)))
+            total += sum(
+                os.path.getsize(os.path.join(folder, n)) for n in names if not os.path.islink(os.path.join(folder, n))
+            )
     return total / 1e6
 
 
@@ -104,34 +105,46 @@ def measure_size(name: str, data: Path, log, first_stage: str | None = None, pre
         source = inputs.get(label, Path(arguments[arguments.index("--input") + 1]))
         megabytes = results["raw_mb"] if source is None else content_megabytes(source)
         results["stages"][label] = {
-            "wall_seconds": round(wall, 1), "seconds": written.get("seconds"), "input_mb": round(megabytes, 1),
-            "rows": written.get("output", {}).get("rows"), "phases": written.get("phases", {}),
+            "wall_seconds": round(wall, 1),
+            "seconds": written.get("seconds"),
+            "input_mb": round(megabytes, 1),
+            "rows": written.get("output", {}).get("rows"),
+            "phases": written.get("phases", {}),
             "peak_rss_mb": written.get("peak_rss_mb", {}),
         }
         if label == "dedup files":
             print(f"  [{name}] datasketch script on the same input ...", flush=True)
             results["datasketch"] = baseline(out / "files_filtered", out / "datasketch_clusters.json")
             print(f"  [{name}] dedup quality against exact Jaccard ...", flush=True)
-            results["dedup_quality"] = dedup_quality(out / "files_filtered", out / "files_dedup",
-                                                     out / "datasketch_clusters.json")
+            results["dedup_quality"] = dedup_quality(
+                out / "files_filtered", out / "files_dedup", out / "datasketch_clusters.json"
+            )
     return results
 
 
 def print_tables(results: dict) -> None:
     sizes = list(results)
     print("\nper stage (wall seconds of `corpus <stage>` include the JVM start; MB are input text):")
-    print(f"  {'stage':14s} {'size':8s} {'MB':>7s} {'seconds':>8s} {'MB/s/core':>9s} {'driver':>7s} {'jvm':>6s} "
-          f"{'worker':>7s}  phases (s)")
+    print(
+        f"  {'stage':14s} {'size':8s} {'MB':>7s} {'seconds':>8s} {'MB/s/core':>9s} {'driver':>7s} {'jvm':>6s} "
+        f"{'worker':>7s}  phases (s)"
+    )
     for label in results[sizes[0]]["stages"]:
         for size in sizes:
             stage = results[size]["stages"][label]
             rss = stage["peak_rss_mb"]
             rate = stage["input_mb"] / stage["wall_seconds"] / CORES
             phases = ", ".join(f"{k} {v:.0f}" for k, v in stage["phases"].items() if v >= 0.5)
-            print(f"  {label:14s} {size:8s} {stage['input_mb']:7.0f} {stage['wall_seconds']:8.1f} {rate:9.2f} "
-                  f"{rss.get('driver', 0):7.0f} {rss.get('jvm', 0):6.0f} {rss.get('python_workers', 0):7.0f}  {phases}")
-    over = [(size, label) for size in sizes for label, s in results[size]["stages"].items()
-            if max(s["peak_rss_mb"].get("driver", 0), s["peak_rss_mb"].get("python_workers", 0)) > MEMORY_LIMIT_MB]
+            print(
+                f"  {label:14s} {size:8s} {stage['input_mb']:7.0f} {stage['wall_seconds']:8.1f} {rate:9.2f} "
+                f"{rss.get('driver', 0):7.0f} {rss.get('jvm', 0):6.0f} {rss.get('python_workers', 0):7.0f}  {phases}"
+            )
+    over = [
+        (size, label)
+        for size in sizes
+        for label, s in results[size]["stages"].items()
+        if max(s["peak_rss_mb"].get("driver", 0), s["peak_rss_mb"].get("python_workers", 0)) > MEMORY_LIMIT_MB
+    ]
     print(f"  driver and Python workers within {MEMORY_LIMIT_MB} MB: {'yes' if not over else 'NO: ' + str(over)}")
     if len(sizes) == 2:
         small, large = sizes
@@ -141,8 +154,10 @@ def print_tables(results: dict) -> None:
             size_ratio = b["input_mb"] / a["input_mb"]
             time_ratio = b["wall_seconds"] / a["wall_seconds"]
             worker_a, worker_b = (s["peak_rss_mb"].get("python_workers", 0) or 1 for s in (a, b))
-            print(f"  {label:14s} size x{size_ratio:5.2f}  seconds x{time_ratio:5.2f}  "
-                  f"-> {time_ratio / size_ratio:4.2f}   worker peak RSS x{worker_b / worker_a:4.2f}")
+            print(
+                f"  {label:14s} size x{size_ratio:5.2f}  seconds x{time_ratio:5.2f}  "
+                f"-> {time_ratio / size_ratio:4.2f}   worker peak RSS x{worker_b / worker_a:4.2f}"
+            )
     for size in sizes:
         if "datasketch" not in results[size]:
             continue
@@ -150,23 +165,34 @@ def print_tables(results: dict) -> None:
         theirs = results[size]["datasketch"]
         quality = results[size]["dedup_quality"]
         print(f"\ndedup on {size} ({ours['input_mb']:.0f} MB, {theirs['rows']:,} files), same machine, one run:")
-        print(f"  corpus dedup (Spark local, {CORES} cores) {ours['wall_seconds']:7.1f} s  (job {ours['seconds']} s; "
-              f"phases {ours['phases']})")
-        print(f"  datasketch script (1 core)      {theirs['seconds']:7.1f} s  peak RSS {theirs['peak_rss_mb']:.0f} MB  "
-              f"phases {theirs['phases']}")
-        print(f"  ratio: {theirs['seconds'] / ours['wall_seconds']:.2f}x wall, "
-              f"{theirs['seconds'] / ours['wall_seconds'] / CORES:.2f}x per core")
+        print(
+            f"  corpus dedup (Spark local, {CORES} cores) {ours['wall_seconds']:7.1f} s  (job {ours['seconds']} s; "
+            f"phases {ours['phases']})"
+        )
+        print(
+            f"  datasketch script (1 core)      {theirs['seconds']:7.1f} s  peak RSS {theirs['peak_rss_mb']:.0f} MB  "
+            f"phases {theirs['phases']}"
+        )
+        print(
+            f"  ratio: {theirs['seconds'] / ours['wall_seconds']:.2f}x wall, "
+            f"{theirs['seconds'] / ours['wall_seconds'] / CORES:.2f}x per core"
+        )
         for method, scores in quality.items():
             print(f"  {method:28s} {scores}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.environ.get("CORPUS_BENCH_DATA",
-                                                         os.path.expanduser("~/.cache/code-corpus-bench")))
+    parser.add_argument(
+        "--data", default=os.environ.get("CORPUS_BENCH_DATA", os.path.expanduser("~/.cache/code-corpus-bench"))
+    )
     parser.add_argument("--sizes", default="quarter,full", help="comma-separated: quarter (q1), full (q1-q4)")
-    parser.add_argument("--from", dest="first_stage", help="rerun from this stage (e.g. 'dedup files'), taking the "
-                        "earlier stages' outputs and figures from the previous run's bench_real.json")
+    parser.add_argument(
+        "--from",
+        dest="first_stage",
+        help="rerun from this stage (e.g. 'dedup files'), taking the "
+        "earlier stages' outputs and figures from the previous run's bench_real.json",
+    )
     args = parser.parse_args()
     data = Path(args.data)
     if not all((data / "repos" / q).is_dir() for q in SIZES["full"]):

@@ -53,9 +53,7 @@ def scores(store: MemoryPageStore, rules, truth: dict, limits: dict | None = Non
         if limits is None:
             found = {r["id"] for r in rows if r["recall_label"] == target}
         else:
-            found = {
-                i for n, i in enumerate(ids) if seeded[n] == target or probs[target][n] >= limits[target]
-            }
+            found = {i for n, i in enumerate(ids) if seeded[n] == target or probs[target][n] >= limits[target]}
         tp = sum(1 for i in found if truth[i] == target)
         fp = len(found) - tp
         fn = sum(1 for i, label in truth.items() if label == target and i not in found)
@@ -93,8 +91,7 @@ def main() -> int:
     seeds_table = recall_pages.default_seeds()
     seeds = parse_seeds(seeds_table)
     positive_sites = {
-        t: {d for d, lab in zip(table.column("domain").to_pylist(), labels, strict=True) if lab == t}
-        for t in TARGETS
+        t: {d for d, lab in zip(table.column("domain").to_pylist(), labels, strict=True) if lab == t} for t in TARGETS
     }
     print(
         f"pages: {table.num_rows} ({', '.join(f'{t} {labels.count(t)}' for t in (*TARGETS, 'other'))}); "

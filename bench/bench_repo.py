@@ -29,8 +29,24 @@ from tests.repo.expected import EXPECTED_EDGES  # noqa: E402
 from tests.repo.sample_repos import inline_registry, language_of, sample_rows  # noqa: E402
 
 SITE = ROOT / ".venv" / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-PYTHON_PACKAGES = ["requests", "urllib3", "flask", "jinja2", "werkzeug", "packaging", "tqdm", "jsonschema",
-                   "anyio", "_pytest", "pydantic", "graphql", "huggingface_hub", "pygments", "networkx", "fsspec"]
+PYTHON_PACKAGES = [
+    "requests",
+    "urllib3",
+    "flask",
+    "jinja2",
+    "werkzeug",
+    "packaging",
+    "tqdm",
+    "jsonschema",
+    "anyio",
+    "_pytest",
+    "pydantic",
+    "graphql",
+    "huggingface_hub",
+    "pygments",
+    "networkx",
+    "fsspec",
+]
 NPM = Path("/usr/lib/node_modules/npm")
 ARROW_INCLUDE = SITE / "pyarrow" / "include"
 REGISTRY = inline_registry()
@@ -49,9 +65,11 @@ class Tally:
         precision = self.hit / self.found if self.found else float("nan")
         ours = self.respected / self.non_cycle if self.non_cycle else float("nan")
         paper = self.paper_respected / self.non_cycle if self.non_cycle else float("nan")
-        return (f"{name:<22} files {self.files:>6}  intra imports {self.truth:>6}  resolved {recall:7.2%}  "
-                f"precision {precision:7.2%}  non-cycle edges {self.non_cycle:>6}  respected: ours {ours:7.2%}"
-                f"  paper {paper:7.2%}")
+        return (
+            f"{name:<22} files {self.files:>6}  intra imports {self.truth:>6}  resolved {recall:7.2%}  "
+            f"precision {precision:7.2%}  non-cycle edges {self.non_cycle:>6}  respected: ours {ours:7.2%}"
+            f"  paper {paper:7.2%}"
+        )
 
 
 def measure(rows: list[dict], truth: set[tuple[str, str]] | None, tally: Tally) -> None:
@@ -84,8 +102,15 @@ def rows_from_folder(folder: Path, prefix: str, extensions: tuple[str, ...]) -> 
             content = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        rows.append({"id": rel, "repo_name": prefix or folder.name, "path": rel,
-                     "language": language_of(rel, REGISTRY), "content": content})
+        rows.append(
+            {
+                "id": rel,
+                "repo_name": prefix or folder.name,
+                "path": rel,
+                "language": language_of(rel, REGISTRY),
+                "content": content,
+            }
+        )
     return rows
 
 
@@ -124,7 +149,7 @@ def python_truth(rows: list[dict]) -> set[tuple[str, str]]:
                 if node.level:
                     if node.level - 1 > len(package):
                         continue
-                    base = package[:len(package) - (node.level - 1)]
+                    base = package[: len(package) - (node.level - 1)]
                 else:
                     base = []
                 parts = base + (node.module.split(".") if node.module else [])
@@ -165,8 +190,10 @@ def c_truth(rows: list[dict], include_root: str) -> set[tuple[str, str]]:
     truth = set()
     for row in rows:
         for target in C_INCLUDE.findall(row["content"]):
-            for candidate in (os.path.normpath(os.path.join(os.path.dirname(row["path"]), target)),
-                              os.path.normpath(os.path.join(include_root, target))):
+            for candidate in (
+                os.path.normpath(os.path.join(os.path.dirname(row["path"]), target)),
+                os.path.normpath(os.path.join(include_root, target)),
+            ):
                 if candidate in files:
                     if candidate != row["path"]:  # a header including itself is not a dependency
                         truth.add((row["path"], candidate))
@@ -189,9 +216,17 @@ def bench_sample() -> dict[str, Tally]:
     return tallies
 
 
-LANGUAGE_OF_SAMPLE = {"Python": "Python", "JavaScript": "JavaScript/TypeScript",
-                      "TypeScript": "JavaScript/TypeScript", "TSX": "JavaScript/TypeScript", "Java": "Java",
-                      "C": "C/C++", "C++": "C/C++", "Go": "Go", "Rust": "Rust"}
+LANGUAGE_OF_SAMPLE = {
+    "Python": "Python",
+    "JavaScript": "JavaScript/TypeScript",
+    "TypeScript": "JavaScript/TypeScript",
+    "TSX": "JavaScript/TypeScript",
+    "Java": "Java",
+    "C": "C/C++",
+    "C++": "C/C++",
+    "Go": "Go",
+    "Rust": "Rust",
+}
 
 
 def main() -> int:
@@ -213,8 +248,9 @@ def main() -> int:
 
     js = Tally()
     if NPM.is_dir():
-        repos = [("npm", NPM / "lib")] + [(p.name, p) for p in sorted((NPM / "node_modules").iterdir())
-                                          if p.is_dir() and not p.name.startswith("@")][:60]
+        repos = [("npm", NPM / "lib")] + [
+            (p.name, p) for p in sorted((NPM / "node_modules").iterdir()) if p.is_dir() and not p.name.startswith("@")
+        ][:60]
         for name, folder in repos:
             rows = rows_from_folder(folder, name, (".js", ".cjs", ".mjs"))
             if rows:
@@ -233,9 +269,11 @@ def main() -> int:
         total.seconds += tally.seconds
         total.files += tally.files
         total.bytes += tally.bytes
-    print(f"== speed: {total.files:,} files ({total.bytes / 1e6:.1f} MB) in {total.seconds:.1f} s of extraction + "
-          f"resolution + ordering = {total.files / total.seconds:,.0f} files/s, "
-          f"{total.bytes / 1e6 / total.seconds:.2f} MB/s (one core)")
+    print(
+        f"== speed: {total.files:,} files ({total.bytes / 1e6:.1f} MB) in {total.seconds:.1f} s of extraction + "
+        f"resolution + ordering = {total.files / total.seconds:,.0f} files/s, "
+        f"{total.bytes / 1e6 / total.seconds:.2f} MB/s (one core)"
+    )
     return 0
 
 

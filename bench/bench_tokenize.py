@@ -37,16 +37,26 @@ def corpus() -> list[dict]:
     """Real code and prose: this repository's files, then installed packages' sources and docs."""
     patterns = [str(ROOT / "pipeline/**/*.py"), str(ROOT / "language_specs/*.toml"), str(ROOT / "**/*.md")]
     site = Path(np.__file__).parents[1]
-    patterns += [str(site / "pyspark/sql/*.py"), str(site / "numpy/_core/*.py"), str(site / "pyarrow/*.pxi"),
-                 str(site / "pygments/lexers/*.py")]
+    patterns += [
+        str(site / "pyspark/sql/*.py"),
+        str(site / "numpy/_core/*.py"),
+        str(site / "pyarrow/*.pxi"),
+        str(site / "pygments/lexers/*.py"),
+    ]
     rows, total = [], 0
     for pattern in patterns:
         for path in sorted(glob.glob(pattern, recursive=True)):
             text = Path(path).read_text(encoding="utf-8", errors="replace")
             if not text.strip():
                 continue
-            rows.append({"id": f"bench-{len(rows)}", "source": "github", "language": Path(path).suffix or "none",
-                         "content": text})
+            rows.append(
+                {
+                    "id": f"bench-{len(rows)}",
+                    "source": "github",
+                    "language": Path(path).suffix or "none",
+                    "content": text,
+                }
+            )
             total += len(text)
             if total >= TARGET_CHARS:
                 return rows
@@ -85,8 +95,7 @@ def main() -> int:
         output = work / f"{name.replace(' ', '-')}-{round_index}"
         output.mkdir()
         batches = pq.ParquetFile(parquet).iter_batches(batch_size=512)
-        outcomes = [o for batch in tokenize_partition(batches, 0, str(output), stages[name])
-                    for o in batch.to_pylist()]
+        outcomes = [o for batch in tokenize_partition(batches, 0, str(output), stages[name]) for o in batch.to_pylist()]
         return sum(o["tokens"] for o in outcomes if o["kind"] == "shard")
 
     best = dict.fromkeys([*baselines, *stages], float("inf"))
@@ -100,21 +109,26 @@ def main() -> int:
             seconds, tokens[name] = timed(lambda n=name, i=round_index: stage(n, i))
             best[name] = min(best[name], seconds)
 
-    print(f"corpus: {len(texts):,} documents, {chars / 1e6:.2f} M characters; one core "
-          f"(TOKENIZERS_PARALLELISM=false), CPU time, best of {ROUNDS} interleaved rounds")
+    print(
+        f"corpus: {len(texts):,} documents, {chars / 1e6:.2f} M characters; one core "
+        f"(TOKENIZERS_PARALLELISM=false), CPU time, best of {ROUNDS} interleaved rounds"
+    )
     for name, seconds in best.items():
-        print(f"  {name:<22} {seconds:7.2f} CPU s  {tokens[name] / seconds / 1e3:8.1f} K tokens/s  "
-              f"{chars / seconds / 1e6:6.2f} M chars/s  ({tokens[name]:,} tokens)")
+        print(
+            f"  {name:<22} {seconds:7.2f} CPU s  {tokens[name] / seconds / 1e3:8.1f} K tokens/s  "
+            f"{chars / seconds / 1e6:6.2f} M chars/s  ({tokens[name]:,} tokens)"
+        )
     for name in baselines:
         print(f"stage throughput / {name} throughput (same texts) = {best[name] / best['stage']:.3f}")
     fastest = min(best[name] for name in baselines)
     for name in stages:
         ratio = fastest / best[name]
-        print(f"{name} / fastest raw encoding = {ratio:.3f}  (target >= 0.85: "
-              f"{'met' if ratio >= 0.85 else 'NOT met'})")
+        print(f"{name} / fastest raw encoding = {ratio:.3f}  (target >= 0.85: {'met' if ratio >= 0.85 else 'NOT met'})")
     extra = tokens["stage"] - tokens["raw encode_batch"]
-    print(f"stage writes {extra:,} more tokens than raw encoding: EOS per document, 3 markers per FIM document, "
-          "and BPE merges lost at FIM cut points")
+    print(
+        f"stage writes {extra:,} more tokens than raw encoding: EOS per document, 3 markers per FIM document, "
+        "and BPE merges lost at FIM cut points"
+    )
 
     megatron = os.environ.get("MEGATRON_PYTHON")
     if megatron:
@@ -122,9 +136,16 @@ def main() -> int:
 
         expected = encode_documents(texts, [r["id"] for r in rows], tokenizer, settings.fim)
         np.savez(work / "expected.npz", tokens=expected.tokens, lengths=expected.lengths)
-        result = subprocess.run([megatron, str(ROOT / "bench/megatron_read_check.py"),
-                                 str(work / "stage-0" / "part-00000-0000"), str(work / "expected.npz")],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                megatron,
+                str(ROOT / "bench/megatron_read_check.py"),
+                str(work / "stage-0" / "part-00000-0000"),
+                str(work / "expected.npz"),
+            ],
+            capture_output=True,
+            text=True,
+        )
         print(result.stdout.strip() or result.stderr[-1000:])
     else:
         print("megatron reader check: skipped (set MEGATRON_PYTHON to a python with megatron-core)")

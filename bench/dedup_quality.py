@@ -32,14 +32,23 @@ MAX_MEMBERS = 200  # members of a cluster a sampled removed row is compared with
 PERMISSIVE_BANDS = (64, 4)
 
 
-def dedup_quality(input_dataset: Path, dedup_output: Path, datasketch_clusters: Path | None = None,
-                  threshold: float = 0.7, seed: int = 0) -> dict:
+def dedup_quality(
+    input_dataset: Path,
+    dedup_output: Path,
+    datasketch_clusters: Path | None = None,
+    threshold: float = 0.7,
+    seed: int = 0,
+) -> dict:
     rng = np.random.default_rng(seed)
     decided = _decisions(dedup_output)
     table = ds.dataset(str(input_dataset), format="parquet").to_table(columns=["id", "content"])
-    survivors = pa.array([not (decided.get(i, (None, None))[0] or "").startswith("exact_duplicate_of")
-                          and decided.get(i, (None, None))[0] != "missing_content"
-                          for i in table.column("id").to_pylist()])
+    survivors = pa.array(
+        [
+            not (decided.get(i, (None, None))[0] or "").startswith("exact_duplicate_of")
+            and decided.get(i, (None, None))[0] != "missing_content"
+            for i in table.column("id").to_pylist()
+        ]
+    )
     table = table.filter(survivors)
     ids = table.column("id").to_pylist()
     texts = table.column("content").combine_chunks()
@@ -60,8 +69,11 @@ def dedup_quality(input_dataset: Path, dedup_output: Path, datasketch_clusters: 
             if len(true_pairs) == TRUE_PAIRS:
                 break
 
-    methods = {"corpus dedup": _cluster_of({i: c for i, (r, c) in decided.items() if r is None
-                                             or r.startswith("near_duplicate")}, position)}
+    methods = {
+        "corpus dedup": _cluster_of(
+            {i: c for i, (r, c) in decided.items() if r is None or r.startswith("near_duplicate")}, position
+        )
+    }
     if datasketch_clusters and Path(datasketch_clusters).exists():
         groups = json.loads(Path(datasketch_clusters).read_text())
         methods["datasketch script"] = _cluster_of({m: g[0] for g in groups for m in g}, position)
@@ -71,10 +83,13 @@ def dedup_quality(input_dataset: Path, dedup_output: Path, datasketch_clusters: 
         neither = sum(1 for a, b in true_pairs if cluster[a] < 0 and cluster[b] < 0)
         removed = _removed_rows(cluster, rng, REMOVED_SAMPLES)
         justified = sum(1 for row, others in removed if any(similarity(row, o) >= threshold for o in others))
-        scores[name] = {"pair_recall": round(together / max(1, len(true_pairs)), 3),
-                        "removed_precision": round(justified / max(1, len(removed)), 3),
-                        "true_pairs_with_neither_file_clustered": neither,
-                        "sampled_true_pairs": len(true_pairs), "sampled_removed_rows": len(removed)}
+        scores[name] = {
+            "pair_recall": round(together / max(1, len(true_pairs)), 3),
+            "removed_precision": round(justified / max(1, len(removed)), 3),
+            "true_pairs_with_neither_file_clustered": neither,
+            "sampled_true_pairs": len(true_pairs),
+            "sampled_removed_rows": len(removed),
+        }
     return scores
 
 
@@ -84,8 +99,9 @@ def _decisions(output: Path) -> dict[str, tuple[str | None, str | None]]:
         columns = ["id", "cluster_id"] + (["reason"] if has_reason else [])
         table = ds.dataset(str(folder), format="parquet").to_table(columns=columns)
         reasons = table.column("reason").to_pylist() if has_reason else [None] * len(table)
-        for identifier, cluster, reason in zip(table.column("id").to_pylist(), table.column("cluster_id").to_pylist(),
-                                               reasons, strict=True):
+        for identifier, cluster, reason in zip(
+            table.column("id").to_pylist(), table.column("cluster_id").to_pylist(), reasons, strict=True
+        ):
             decided[identifier] = (reason, cluster)
     return decided
 
@@ -112,7 +128,7 @@ def _uniform_bucket_pairs(hashes: np.ndarray, rng, samples: int) -> list[tuple[i
         starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
         sizes = np.diff(np.r_[starts, len(values)])
         for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-            buckets.append(order[start:start + size])
+            buckets.append(order[start : start + size])
     if not buckets:
         return []
     weights = np.array([len(b) * (len(b) - 1) / 2 for b in buckets], dtype=np.float64)

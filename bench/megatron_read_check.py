@@ -28,7 +28,7 @@ def check(prefix: str, expected_path: str) -> list[str]:
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
         got = dataset[i]
-        want = tokens[start:start + length]
+        want = tokens[start : start + length]
         if got.dtype.itemsize != want.dtype.itemsize or not np.array_equal(got, want):
             problems.append(f"document {i} differs ({got.dtype}, {len(got)} tokens)")
             break

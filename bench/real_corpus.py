@@ -90,6 +90,7 @@ def load_packages(path: Path) -> list[Package]:
 
 # ---- fetching: each package into downloads/<client>/<repo>/, made in a temporary folder ---------------
 
+
 class Fetcher:
     def __init__(self, cache: Path):
         self.downloads = cache / "downloads"
@@ -139,13 +140,22 @@ class Fetcher:
         partial.rename(folder / sdist["filename"])
 
     def _npm(self, package: Package, folder: Path) -> None:
-        run(["npm", "pack", package.pin, "--pack-destination", str(folder), "--ignore-scripts", "--silent"],
-            cwd=folder)
+        run(["npm", "pack", package.pin, "--pack-destination", str(folder), "--ignore-scripts", "--silent"], cwd=folder)
 
     def _apt_options(self) -> list[str]:
-        return ["-o", f"Dir::Etc::SourceList={self.apt_dir / 'sources.list'}", "-o", "Dir::Etc::SourceParts=/dev/null",
-                "-o", f"Dir::State::Lists={self.apt_dir / 'lists'}", "-o", f"Dir::Cache={self.apt_dir / 'cache'}",
-                "-o", "APT::Sandbox::User=root", "-q"]
+        return [
+            "-o",
+            f"Dir::Etc::SourceList={self.apt_dir / 'sources.list'}",
+            "-o",
+            "Dir::Etc::SourceParts=/dev/null",
+            "-o",
+            f"Dir::State::Lists={self.apt_dir / 'lists'}",
+            "-o",
+            f"Dir::Cache={self.apt_dir / 'cache'}",
+            "-o",
+            "APT::Sandbox::User=root",
+            "-q",
+        ]
 
     def _apt_update_once(self) -> None:
         """A private apt configuration with a deb-src line: the system's /etc/apt is left as it is."""
@@ -157,7 +167,8 @@ class Fetcher:
                 folder.mkdir(parents=True, exist_ok=True)
             mirror, keyring = system_debian_mirror(DEBIAN_SUITE)
             (self.apt_dir / "sources.list").write_text(
-                f"deb-src [signed-by={keyring}] {mirror} {DEBIAN_SUITE} main\n", encoding="utf-8")
+                f"deb-src [signed-by={keyring}] {mirror} {DEBIAN_SUITE} main\n", encoding="utf-8"
+            )
             run(["apt-get", *self._apt_options(), "update"])
         self.apt_ready = True
 
@@ -196,7 +207,7 @@ def sdist_release(filename: str) -> tuple[str, str] | None:
     """`Django-4.2.11.tar.gz` -> ("django", "4.2.11"); None for wheels and other files."""
     for suffix in SDIST_SUFFIXES:
         if filename.endswith(suffix):
-            name, _, version = filename[:-len(suffix)].rpartition("-")
+            name, _, version = filename[: -len(suffix)].rpartition("-")
             return normalize(name), version
     return None
 
@@ -210,6 +221,7 @@ def sha256_of(path: Path) -> str:
 
 
 # ---- unpacking: archives -> one repository folder of regular files (no links) -------------------------
+
 
 def unpack(package: Package, archives: Path, target: Path) -> None:
     """Into a temporary folder beside `target`, renamed when whole. Debian: the orig tarball at the top,
@@ -251,8 +263,8 @@ def extract_tar(archive: Path, folder: Path) -> None:
         renamed = []
         for member in members:
             name = member.name.removeprefix("./")
-            if name.startswith(top) and name[len(top):]:
-                renamed.append(member.replace(name=name[len(top):], deep=False))
+            if name.startswith(top) and name[len(top) :]:
+                renamed.append(member.replace(name=name[len(top) :], deep=False))
         tar.extractall(folder, members=renamed, filter="data")
 
 
@@ -261,7 +273,7 @@ def extract_zip(archive: Path, folder: Path) -> None:
         infos = [i for i in zipped.infolist() if not i.is_dir() and (i.external_attr >> 16) & 0o170000 != 0o120000]
         top = common_top(i.filename for i in infos)
         for info in infos:
-            relative = PurePosixPath(info.filename.removeprefix("./")[len(top):])
+            relative = PurePosixPath(info.filename.removeprefix("./")[len(top) :])
             if relative.is_absolute() or ".." in relative.parts:
                 raise FetchError(f"unsafe path in {archive.name}: {info.filename}")
             path = folder / relative
@@ -280,6 +292,7 @@ def common_top(names) -> str:
 
 
 # ---- measuring: what ingest keeps, and its languages -----------------------------------------------------
+
 
 def measure(folder: Path) -> dict:
     """Regular files under the ingest size limit that are not binary (by extension, NUL byte or encoding)."""
@@ -302,9 +315,15 @@ def measure(folder: Path) -> dict:
             languages[detect_language(relative, text) or "(unknown)"] += size
             if vendored_rule(relative) or generated_rule(relative):
                 path_rule_bytes += size
-    return {"version": STATS_VERSION, "files": kept_files, "bytes": kept_bytes, "all_files": all_files,
-            "all_bytes": all_bytes, "vendored_or_generated_bytes": path_rule_bytes,
-            "languages": dict(languages.most_common())}
+    return {
+        "version": STATS_VERSION,
+        "files": kept_files,
+        "bytes": kept_bytes,
+        "all_files": all_files,
+        "all_bytes": all_bytes,
+        "vendored_or_generated_bytes": path_rule_bytes,
+        "languages": dict(languages.most_common()),
+    }
 
 
 def kept_text(path: str, size: int) -> str | None:
@@ -349,6 +368,7 @@ def write_json(path: Path, data) -> None:
 
 
 # ---- quarters --------------------------------------------------------------------------------------------
+
 
 def assign_quarters(packages: list[Package], stats: dict[str, dict]) -> dict[str, str]:
     """Biggest unit first, each to a quarter holding fewest units of its shape, then fewest bytes from its
@@ -398,13 +418,22 @@ def catalog_entries(packages: list[Package], stats: dict[str, dict], quarter_of:
         if package.repo not in quarter_of:
             continue
         repo_stats = stats[package.repo]
-        entries.append({
-            "repo": package.repo, "client": package.client, "package": package.name, "version": package.version,
-            "shape": package.shape, "quarter": quarter_of[package.repo], "files": repo_stats["files"],
-            "bytes": repo_stats["bytes"], "all_files": repo_stats["all_files"], "all_bytes": repo_stats["all_bytes"],
-            "vendored_or_generated_bytes": repo_stats["vendored_or_generated_bytes"],
-            "top_languages": dict(list(repo_stats["languages"].items())[:5]),
-        })
+        entries.append(
+            {
+                "repo": package.repo,
+                "client": package.client,
+                "package": package.name,
+                "version": package.version,
+                "shape": package.shape,
+                "quarter": quarter_of[package.repo],
+                "files": repo_stats["files"],
+                "bytes": repo_stats["bytes"],
+                "all_files": repo_stats["all_files"],
+                "all_bytes": repo_stats["all_bytes"],
+                "vendored_or_generated_bytes": repo_stats["vendored_or_generated_bytes"],
+                "top_languages": dict(list(repo_stats["languages"].items())[:5]),
+            }
+        )
     return sorted(entries, key=lambda entry: (entry["quarter"], entry["repo"]))
 
 
@@ -414,11 +443,15 @@ def print_summary(entries: list[dict], stats: dict[str, dict]) -> None:
         rows = [e for e in entries if quarter in (e["quarter"], "total")]
         files, text, raw = (sum(e[key] for e in rows) for key in ("files", "bytes", "all_bytes"))
         clients = " ".join(f"{c}={n}" for c, n in sorted(Counter(e["client"] for e in rows).items()))
-        print(f"{quarter:8} {len(rows):6} {files:9,} {text / MB:9.1f} {raw / MB:9.1f} "
-              f"{len(languages_of(rows, stats)):6}  {clients}")
+        print(
+            f"{quarter:8} {len(rows):6} {files:9,} {text / MB:9.1f} {raw / MB:9.1f} "
+            f"{len(languages_of(rows, stats)):6}  {clients}"
+        )
     sizes = [sum(e["bytes"] for e in entries if e["quarter"] == q) for q in QUARTERS]
-    print(f"largest quarter / smallest: {max(sizes) / max(min(sizes), 1):.2f}   (MB = kept text: regular files "
-          f"<= {MAX_FILE_BYTES >> 20} MiB, not binary; langs = languages with >= 1 MB)")
+    print(
+        f"largest quarter / smallest: {max(sizes) / max(min(sizes), 1):.2f}   (MB = kept text: regular files "
+        f"<= {MAX_FILE_BYTES >> 20} MiB, not binary; langs = languages with >= 1 MB)"
+    )
     languages = languages_of(entries, stats)
     registry = default_registry()
     code = [name for name in languages if (spec := registry.get(name)) and spec.kind == "code"]
@@ -479,8 +512,12 @@ def prepare_all(fetched: dict[Package, Path | None], cache: Path, jobs: int) -> 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cache", default=DEFAULT_CACHE, help="where downloads and repositories go")
-    parser.add_argument("--packages", type=Path, default=PACKAGE_LIST,
-                        help="the pinned package list (TOML); the cache is pruned to what it lists")
+    parser.add_argument(
+        "--packages",
+        type=Path,
+        default=PACKAGE_LIST,
+        help="the pinned package list (TOML); the cache is pruned to what it lists",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel unpack/measure workers")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up when the output goes to a file or pipe

@@ -230,11 +230,7 @@ def _mpmath_docs(path: str):
     with open(path, encoding="utf-8") as handle:
         tree = ast.parse(handle.read())
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             prose = _math_prose(node.value.value)
             if len(prose) > 250:
                 yield node.targets[0].id, f"{node.targets[0].id}\n\n{prose}"

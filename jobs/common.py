@@ -26,8 +26,15 @@ USER_ERRORS = (UsageError, manifest.OutputConflict, JavaMissing)
 BROADCAST_ROWS = 2_000_000  # a decision or id list up to this size is shipped to every task
 
 
-def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
-              inputs_are_datasets: bool = True, spark=None, check: Callable | None = None) -> int:
+def run_stage(
+    stage: str,
+    parser,
+    run: Callable,
+    argv: list[str] | None = None,
+    inputs_are_datasets: bool = True,
+    spark=None,
+    check: Callable | None = None,
+) -> int:
     """`check(args)`, if given, raises UsageError for a mistake before the output folder is touched."""
     args = None
     try:
@@ -58,8 +65,10 @@ def run_stage(stage: str, parser, run: Callable, argv: list[str] | None = None,
         extra["peak_rss_mb"] = memory.summary()
         print(f"corpus {stage}: {extra['seconds']:.1f} s; peak RSS MB {extra['peak_rss_mb']}")
         written = manifest.write_manifest(args.output, stage, print_id, args.input, stage_settings(args), extra)
-        print(f"corpus {stage}: wrote {written['output']['rows']:,} rows to {args.output}"
-              + (f" ({written['rejects']['rows']:,} rejected)" if "rejects" in written else ""))
+        print(
+            f"corpus {stage}: wrote {written['output']['rows']:,} rows to {args.output}"
+            + (f" ({written['rejects']['rows']:,} rejected)" if "rejects" in written else "")
+        )
         return 0
     except USER_ERRORS as error:
         if args is not None and args.debug:
@@ -87,8 +96,10 @@ def check_dataset_inputs(inputs: list[str]) -> None:
             continue
         written = manifest.read_manifest(uri)
         if written is None:
-            raise UsageError(f"input {uri} has no {manifest.MANIFEST}: the stage that writes it did not "
-                             "finish; rerun that stage first")
+            raise UsageError(
+                f"input {uri} has no {manifest.MANIFEST}: the stage that writes it did not "
+                "finish; rerun that stage first"
+            )
         problem = manifest.damage(uri, written)
         if problem:
             raise UsageError(f"input {problem}")

@@ -39,32 +39,56 @@ LOCAL_COMPONENT_EDGES = 2_000_000  # components of a graph up to this size are f
 
 def build_parser():
     parser = stage_parser("dedup", "Exact and MinHash-LSH near-deduplication (file or repository level).")
-    parser.add_argument("--level", choices=["file", "repo"], default="file",
-                        help="rows are files, or repository samples (kept or dropped whole)")
+    parser.add_argument(
+        "--level",
+        choices=["file", "repo"],
+        default="file",
+        help="rows are files, or repository samples (kept or dropped whole)",
+    )
     parser.add_argument("--threshold", type=float, default=0.7, help="Jaccard similarity of near-duplicates")
     parser.add_argument("--num-perm", type=int, default=256, help="MinHash permutations")
     parser.add_argument("--ngram", type=int, default=5, help="tokens per shingle")
     parser.add_argument("--seed", type=int, default=1, help="seed of the MinHash permutations")
     parser.add_argument("--bands", type=int, default=0, help="LSH bands (0: datasketch's optimum)")
     parser.add_argument("--rows", type=int, default=0, help="LSH rows per band (0: datasketch's optimum)")
-    parser.add_argument("--verify", action=argparse.BooleanOptionalAction, default=True,
-                        help="keep a candidate pair only if its exact Jaccard >= threshold (default on)")
-    parser.add_argument("--false-negative-weight", type=float, default=0.0,
-                        help="weight of missed pairs when choosing bands x rows (0: 0.95 with --verify, else 0.5)")
-    parser.add_argument("--max-bucket", type=int, default=1000,
-                        help="star edges to the smallest id for this many members of a bucket")
-    parser.add_argument("--keep-policy", default=DEFAULT_POLICY,
-                        help="which row of a group to keep: column:asc|desc,... (missing columns skipped)")
+    parser.add_argument(
+        "--verify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep a candidate pair only if its exact Jaccard >= threshold (default on)",
+    )
+    parser.add_argument(
+        "--false-negative-weight",
+        type=float,
+        default=0.0,
+        help="weight of missed pairs when choosing bands x rows (0: 0.95 with --verify, else 0.5)",
+    )
+    parser.add_argument(
+        "--max-bucket", type=int, default=1000, help="star edges to the smallest id for this many members of a bucket"
+    )
+    parser.add_argument(
+        "--keep-policy",
+        default=DEFAULT_POLICY,
+        help="which row of a group to keep: column:asc|desc,... (missing columns skipped)",
+    )
     parser.add_argument("--against", nargs="+", default=[], help="prior index folder(s) from --index-out")
     parser.add_argument("--index-out", help="write signatures and band hashes of the kept rows here")
     return parser
 
 
 def params_of(args) -> DedupParams:
-    return DedupParams(threshold=args.threshold, num_perm=args.num_perm, ngram=args.ngram, seed=args.seed,
-                       bands=args.bands, rows=args.rows, verify=args.verify, max_bucket=args.max_bucket,
-                       false_negative_weight=args.false_negative_weight,
-                       keep_policy=args.keep_policy)
+    return DedupParams(
+        threshold=args.threshold,
+        num_perm=args.num_perm,
+        ngram=args.ngram,
+        seed=args.seed,
+        bands=args.bands,
+        rows=args.rows,
+        verify=args.verify,
+        max_bucket=args.max_bucket,
+        false_negative_weight=args.false_negative_weight,
+        keep_policy=args.keep_policy,
+    )
 
 
 def check_args(args) -> None:
@@ -94,11 +118,13 @@ def run(spark, args) -> dict:
     try:
         rows_df = read_dataset(spark, args.input).drop("reason", "cluster_id")
         keys = parse_policy(params.keep_policy, rows_df.columns)
-        order = [F.col(k.column).desc_nulls_last() if k.descending else F.col(k.column).asc_nulls_last()
-                 for k in keys]
+        order = [F.col(k.column).desc_nulls_last() if k.descending else F.col(k.column).asc_nulls_last() for k in keys]
         selected = rows_df.select(*sorted(set(policy_columns(keys)) | {"id", "content"}))
-        features = map_batches(selected, functools.partial(feature_batches, params=params),
-                               feature_schema(to_arrow_schema(selected.schema)))
+        features = map_batches(
+            selected,
+            functools.partial(feature_batches, params=params),
+            feature_schema(to_arrow_schema(selected.schema)),
+        )
         if not (args.against or args.index_out):
             features = features.drop("signature")  # only the index steps read it: a narrower cache
         with phase("read_and_signatures"):
@@ -125,7 +151,8 @@ def run(spark, args) -> dict:
             decisions = decisions.unionByName(exact_rejects).localCheckpoint()
             decided = decisions.count()
         out = rows_df.join(broadcast_if_small(decisions, decided), "id", "left").withColumn(
-            "reason", F.when(F.col("content").isNull(), F.lit(MISSING_CONTENT)).otherwise(F.col("reason")))
+            "reason", F.when(F.col("content").isNull(), F.lit(MISSING_CONTENT)).otherwise(F.col("reason"))
+        )
         reasons = write_with_rejects(out, args.output, persist=False)  # a rerun is a scan and a hash join
         if args.index_out:
             with phase("write_index"):
@@ -150,16 +177,24 @@ def exact_dedup(features, order):
     from pyspark.sql import functions as F
 
     with_content = features.where(F.col("exact_key").isNotNull())
-    groups = (with_content.groupBy("exact_key")
-              .agg(F.count(F.lit(1)).alias("group_size"), F.min("id").alias("group_min"))
-              .where(F.col("group_size") > 1).select("exact_key", "group_min"))
+    groups = (
+        with_content.groupBy("exact_key")
+        .agg(F.count(F.lit(1)).alias("group_size"), F.min("id").alias("group_min"))
+        .where(F.col("group_size") > 1)
+        .select("exact_key", "group_min")
+    )
     ranked = Window.partitionBy("exact_key").orderBy(*order)
     policy = [c for c in features.columns if c not in ("signature", "band_hashes")]
-    members = (with_content.select(*policy).join(groups, "exact_key")
-               .withColumn("kept_id", F.first("id").over(ranked)).localCheckpoint())
+    members = (
+        with_content.select(*policy)
+        .join(groups, "exact_key")
+        .withColumn("kept_id", F.first("id").over(ranked))
+        .localCheckpoint()
+    )
     rejected = members.where(F.col("id") != F.col("kept_id"))
-    rejects = rejected.select("id", F.concat(F.lit("exact_duplicate_of:"), "kept_id").alias("reason"),
-                              F.col("group_min").alias("cluster_id")).localCheckpoint()
+    rejects = rejected.select(
+        "id", F.concat(F.lit("exact_duplicate_of:"), "kept_id").alias("reason"), F.col("group_min").alias("cluster_id")
+    ).localCheckpoint()
     kept = members.where(F.col("id") == F.col("kept_id")).select("id", F.col("group_min").alias("exact_cluster"))
     rejected_ids = broadcast_if_small(rejects.select("id"), rejects.count())
     survivors = with_content.drop("exact_key").join(rejected_ids, "id", "left_anti")
@@ -173,18 +208,20 @@ def against_index(spark, survivors, indexes: list[str], params: DedupParams):
     if not indexes:
         return None
     old = read_dataset(spark, indexes).select(
-        F.col("id").alias("old_id"), F.col("signature").alias("old_signature"),
-        F.posexplode("band_hashes").alias("band", "band_hash"))
+        F.col("id").alias("old_id"),
+        F.col("signature").alias("old_signature"),
+        F.posexplode("band_hashes").alias("band", "band_hash"),
+    )
     new = survivors.where(F.col("band_hashes").isNotNull()).select(
-        "id", "signature", F.posexplode("band_hashes").alias("band", "band_hash"))
+        "id", "signature", F.posexplode("band_hashes").alias("band", "band_hash")
+    )
     pairs = new.join(old, ["band", "band_hash"]).select("id", "old_id", "signature", "old_signature")
     pairs = pairs.dropDuplicates(["id", "old_id"])
     if params.verify:
         pairs = map_batches(pairs, pair_estimates, PAIR_ESTIMATE_SCHEMA)
         pairs = pairs.where(F.col("estimate") >= params.threshold)
     matched = pairs.groupBy("id").agg(F.min("old_id").alias("cluster_id"))
-    return matched.select("id", F.concat(F.lit("near_duplicate_in_index:"), "cluster_id").alias("reason"),
-                          "cluster_id")
+    return matched.select("id", F.concat(F.lit("near_duplicate_in_index:"), "cluster_id").alias("reason"), "cluster_id")
 
 
 def near_dedup(spark, survivors, contents, order, params: DedupParams):
@@ -222,7 +259,8 @@ def candidate_edges(survivors, max_bucket: int):
     from pyspark.sql import functions as F
 
     bands = survivors.where(F.col("band_hashes").isNotNull()).select(
-        F.posexplode("band_hashes").alias("band", "band_hash"), "id")
+        F.posexplode("band_hashes").alias("band", "band_hash"), "id"
+    )
     buckets = bands.repartition("band", "band_hash")
     edges = map_batches(buckets, functools.partial(bucket_edge_batches, max_bucket=max_bucket), EDGE_SCHEMA)
     return edges.distinct()
@@ -288,8 +326,12 @@ def large_star(directed):
 
     both = directed.select("x", "y").union(directed.select(F.col("y").alias("x"), F.col("x").alias("y")))
     smallest = both.groupBy("x").agg(F.least(F.min("y"), F.col("x")).alias("m"))
-    return (both.where(F.col("y") > F.col("x")).join(smallest, "x")
-            .select(F.col("y").alias("x"), F.col("m").alias("y")).distinct())
+    return (
+        both.where(F.col("y") > F.col("x"))
+        .join(smallest, "x")
+        .select(F.col("y").alias("x"), F.col("m").alias("y"))
+        .distinct()
+    )
 
 
 def small_star(directed):

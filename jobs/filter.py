@@ -43,8 +43,13 @@ def run(spark, args) -> dict:
     rows = read_inputs(spark, args.input)
     rows = rows.drop(*[c for c in ADDED_COLUMNS if c in rows.columns])  # a rerun over filtered data
     settings = filter_config.settings_from_args(args, default_registry(), "nl_language" in rows.columns)
-    index = load_index(args.decontaminate, args.decontaminate_fields, args.humaneval,
-                       args.decontaminate_ngram, args.decontaminate_min_tokens)
+    index = load_index(
+        args.decontaminate,
+        args.decontaminate_fields,
+        args.humaneval,
+        args.decontaminate_ngram,
+        args.decontaminate_min_tokens,
+    )
     shared_index = spark.sparkContext.broadcast(index)
 
     def filter_partition(batches):
@@ -67,8 +72,12 @@ def decontamination_counts(spark, output: str) -> dict:
     from pyspark.sql import functions as F
 
     rejects = read_dataset(spark, [storage.join(output, manifest.REJECTS)])
-    counted = (rejects.where(F.col(MATCH).isNotNull())
-               .groupBy(MATCH, F.col(REASON).startswith(REASON_PREFIX + ":").alias("named")).count().collect())
+    counted = (
+        rejects.where(F.col(MATCH).isNotNull())
+        .groupBy(MATCH, F.col(REASON).startswith(REASON_PREFIX + ":").alias("named"))
+        .count()
+        .collect()
+    )
     by_benchmark: dict[str, dict] = {}
     for row in sorted(counted, key=lambda r: (-r["count"], r[MATCH])):
         benchmark, task_id = row[MATCH].split(":", 1)

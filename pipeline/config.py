@@ -15,21 +15,34 @@ class UsageError(Exception):
 
 def stage_parser(stage: str, description: str, input_required: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"corpus {stage}", description=description)
-    parser.add_argument("--input", nargs="+", required=input_required,
-                        help="input dataset folder(s), glob(s) or URI(s)")
+    parser.add_argument(
+        "--input", nargs="+", required=input_required, help="input dataset folder(s), glob(s) or URI(s)"
+    )
     parser.add_argument("--output", required=True, help="output dataset folder (local path or s3://...)")
     table = stage.replace("-", "_")
     parser.add_argument("--config", help=f"TOML file; keys of its [{table}] table override the defaults")
     parser.add_argument("--overwrite", action="store_true", help="replace an output made with other settings")
-    parser.add_argument("--s3-endpoint-url", help="S3-compatible store (MinIO, Ceph...) for s3:// inputs and outputs; "
-                        "default: $AWS_ENDPOINT_URL, else AWS")
+    parser.add_argument(
+        "--s3-endpoint-url",
+        help="S3-compatible store (MinIO, Ceph...) for s3:// inputs and outputs; default: $AWS_ENDPOINT_URL, else AWS",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
 # Arguments that say where data goes or how to report, not what the result is.
-NOT_IN_FINGERPRINT = {"input", "output", "config", "overwrite", "debug", "s3_endpoint_url",
-                      "swh_concurrency", "swh_rows_per_task", "retries", "fetch_timeout"}
+NOT_IN_FINGERPRINT = {
+    "input",
+    "output",
+    "config",
+    "overwrite",
+    "debug",
+    "s3_endpoint_url",
+    "swh_concurrency",
+    "swh_rows_per_task",
+    "retries",
+    "fetch_timeout",
+}
 
 
 def parse_stage_args(parser: argparse.ArgumentParser, argv: list[str] | None, stage: str) -> argparse.Namespace:
@@ -39,8 +52,10 @@ def parse_stage_args(parser: argparse.ArgumentParser, argv: list[str] | None, st
         known = {action.dest for action in parser._actions}
         unknown = sorted(set(table) - known)
         if unknown:
-            raise UsageError(f"{args.config}: unknown key(s) in [{stage.replace('-', '_')}]: {', '.join(unknown)}; "
-                             f"known: {', '.join(sorted(known - NOT_IN_FINGERPRINT - {'help'}))}")
+            raise UsageError(
+                f"{args.config}: unknown key(s) in [{stage.replace('-', '_')}]: {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known - NOT_IN_FINGERPRINT - {'help'}))}"
+            )
         parser.set_defaults(**table)
         args = parser.parse_args(argv)  # flags given on the command line still win
     return args

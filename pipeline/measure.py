@@ -119,7 +119,7 @@ def _descendants(root: int) -> list[int]:
         except OSError:
             continue
         # the command name may hold spaces and parentheses: fields resume after the last ')'
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         children.setdefault(ppid, []).append(int(name))
     found, todo = [], [root]
     while todo:

@@ -36,14 +36,20 @@ def stage_folders(out: str) -> list[tuple[str, dict]]:
 def funnel(out: str) -> list[dict]:
     rows = []
     for name, found in stage_folders(out):
-        rows.append({
-            "folder": name, "stage": found.get("stage"), "input_rows": found.get("input_rows"),
-            "rows": found.get("output", {}).get("rows", found.get("documents")),
-            "bytes": found.get("output", {}).get("bytes"),
-            "rejected": found.get("rejects", {}).get("rows", 0),
-            "reasons": found.get("rejects_by_reason", {}), "seconds": found.get("seconds"),
-            "config": found.get("config", {}), "manifest": found,
-        })
+        rows.append(
+            {
+                "folder": name,
+                "stage": found.get("stage"),
+                "input_rows": found.get("input_rows"),
+                "rows": found.get("output", {}).get("rows", found.get("documents")),
+                "bytes": found.get("output", {}).get("bytes"),
+                "rejected": found.get("rejects", {}).get("rows", 0),
+                "reasons": found.get("rejects_by_reason", {}),
+                "seconds": found.get("seconds"),
+                "config": found.get("config", {}),
+                "manifest": found,
+            }
+        )
     return rows
 
 
@@ -83,6 +89,7 @@ def print_summary(out: str) -> None:
 
 # ---- HTML report -------------------------------------------------------------------------------
 
+
 def _svg(figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
@@ -90,7 +97,7 @@ def _svg(figure) -> str:
 
     plt.close(figure)
     text = buffer.getvalue()
-    return text[text.find("<svg"):]
+    return text[text.find("<svg") :]
 
 
 def _bar_chart(labels: list[str], values: list[float], title: str, xlabel: str) -> str:
@@ -151,41 +158,82 @@ def _cluster_sizes(out: str) -> list[int]:
 def build_report(out: str) -> str:
     sections = []
     stages = funnel(out)
-    sections.append(("Funnel: rows kept by each stage", _table(
-        ["stage", "output", "rows in", "kept", "rejected", "bytes kept", "seconds", "reasons"],
-        [[s["stage"], s["folder"], s["input_rows"], s["rows"], s["rejected"], s["bytes"], f"{s['seconds'] or 0:.1f}",
-          ", ".join(f"{k}: {v:,}" for k, v in s["reasons"].items())] for s in stages])
-        + (_bar_chart([s["folder"] for s in stages], [s["rows"] or 0 for s in stages], "Rows kept per stage",
-                      "rows") if stages else "")))
+    sections.append(
+        (
+            "Funnel: rows kept by each stage",
+            _table(
+                ["stage", "output", "rows in", "kept", "rejected", "bytes kept", "seconds", "reasons"],
+                [
+                    [
+                        s["stage"],
+                        s["folder"],
+                        s["input_rows"],
+                        s["rows"],
+                        s["rejected"],
+                        s["bytes"],
+                        f"{s['seconds'] or 0:.1f}",
+                        ", ".join(f"{k}: {v:,}" for k, v in s["reasons"].items()),
+                    ]
+                    for s in stages
+                ],
+            )
+            + (
+                _bar_chart(
+                    [s["folder"] for s in stages], [s["rows"] or 0 for s in stages], "Rows kept per stage", "rows"
+                )
+                if stages
+                else ""
+            ),
+        )
+    )
     files = _first_existing(out, FILE_DATASETS)
     if files:
         languages = breakdown(files, "language")
         top = languages[:30]
-        sections.append((f"Languages ({os.path.basename(files)})",
-                         _bar_chart([r["key"] for r in top], [r["bytes"] for r in top], "Bytes per language", "bytes")
-                         + _table(["language", "files", "bytes", "share"],
-                                  [[r["key"], r["rows"], r["bytes"], r["share"]] for r in languages])))
+        sections.append(
+            (
+                f"Languages ({os.path.basename(files)})",
+                _bar_chart([r["key"] for r in top], [r["bytes"] for r in top], "Bytes per language", "bytes")
+                + _table(
+                    ["language", "files", "bytes", "share"],
+                    [[r["key"], r["rows"], r["bytes"], r["share"]] for r in languages],
+                ),
+            )
+        )
         sizes = open_dataset(files).to_table(columns=["size_bytes"]).column("size_bytes").to_pylist()
         sections.append(("File sizes", _histogram(sizes, "File size distribution", "bytes (log scale)")))
     clusters = _cluster_sizes(out)
     if clusters:
-        sections.append(("Near- and exact-duplicate clusters",
-                         _histogram(clusters, "Cluster sizes (kept member included)", "files per cluster", log=False)
-                         + f"<p>{len(clusters):,} clusters, {sum(clusters) - len(clusters):,} rows removed.</p>"))
+        sections.append(
+            (
+                "Near- and exact-duplicate clusters",
+                _histogram(clusters, "Cluster sizes (kept member included)", "files per cluster", log=False)
+                + f"<p>{len(clusters):,} clusters, {sum(clusters) - len(clusters):,} rows removed.</p>",
+            )
+        )
     recall_report = storage.join(out, "pages_recalled", "_recall_report.json")
     if storage.exists(recall_report):
         sections.append(("Recall iterations", _recall_section(json.loads(storage.read_text(recall_report)))))
     tokens = manifest.read_manifest(storage.join(out, "tokens"))
     if tokens:
         sections.append(("Tokens", _tokens_section(tokens)))
-    sections.append(("Configuration of this run", "".join(
-        f"<h3>{html.escape(s['folder'])} ({html.escape(str(s['stage']))})</h3>"
-        f"<pre>{html.escape(json.dumps(s['config'], indent=2, default=str))}</pre>" for s in stages)))
+    sections.append(
+        (
+            "Configuration of this run",
+            "".join(
+                f"<h3>{html.escape(s['folder'])} ({html.escape(str(s['stage']))})</h3>"
+                f"<pre>{html.escape(json.dumps(s['config'], indent=2, default=str))}</pre>"
+                for s in stages
+            ),
+        )
+    )
     body = "".join(f"<section><h2>{html.escape(title)}</h2>{content}</section>" for title, content in sections)
     where = out if storage.is_remote(out) else os.path.abspath(out)
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Corpus report: {html.escape(out)}</title>"
-            f"<style>{CSS}</style></head><body><h1>Corpus report</h1><p>{html.escape(where)}</p>"
-            f"{body}</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Corpus report: {html.escape(out)}</title>"
+        f"<style>{CSS}</style></head><body><h1>Corpus report</h1><p>{html.escape(where)}</p>"
+        f"{body}</body></html>"
+    )
 
 
 def _recall_section(report: dict) -> str:
@@ -193,8 +241,16 @@ def _recall_section(report: dict) -> str:
     rows = []
     for item in iterations:
         for target, figures in (item.get("targets") or {}).items():
-            rows.append([item.get("iteration"), target, figures.get("seed_pages"), figures.get("pages_collected"),
-                         f"{figures.get('threshold') or 0:.3f}", ", ".join(figures.get("new_domains", []))])
+            rows.append(
+                [
+                    item.get("iteration"),
+                    target,
+                    figures.get("seed_pages"),
+                    figures.get("pages_collected"),
+                    f"{figures.get('threshold') or 0:.3f}",
+                    ", ".join(figures.get("new_domains", [])),
+                ]
+            )
     if not rows:
         return f"<pre>{html.escape(json.dumps(report, indent=2)[:20000])}</pre>"
     return _table(["iteration", "target", "seed pages", "pages collected", "threshold", "new domains"], rows)
@@ -205,14 +261,26 @@ def _tokens_section(tokens: dict) -> str:
     parts = []
     if by_language:
         ordered = sorted(by_language.items(), key=lambda kv: -kv[1])
-        parts.append(_bar_chart([k for k, _ in ordered[:30]], [v for _, v in ordered[:30]], "Tokens per language",
-                                "tokens"))
+        parts.append(
+            _bar_chart([k for k, _ in ordered[:30]], [v for _, v in ordered[:30]], "Tokens per language", "tokens")
+        )
     shards = tokens.get("shards", [])
     if shards:
-        parts.append(_table(["shard", "documents", "tokens"],
-                            [[s.get("name"), s.get("documents"), s.get("tokens")] for s in shards]))
-    parts.append(_table(["setting", "value"], [[k, json.dumps(v, default=str)] for k, v in tokens.items()
-                                               if k not in ("shards", "tokens_by_language", "config")]))
+        parts.append(
+            _table(
+                ["shard", "documents", "tokens"], [[s.get("name"), s.get("documents"), s.get("tokens")] for s in shards]
+            )
+        )
+    parts.append(
+        _table(
+            ["setting", "value"],
+            [
+                [k, json.dumps(v, default=str)]
+                for k, v in tokens.items()
+                if k not in ("shards", "tokens_by_language", "config")
+            ],
+        )
+    )
     return "".join(parts)
 
 

@@ -17,8 +17,14 @@ import pyarrow.dataset as pads
 from pipeline.config import UsageError
 from pipeline.io import manifest, storage
 
-GROUP_COLUMNS = {"language": "language", "source": "source", "repo": "repo_name", "domain": "domain",
-                 "reason": "reason", "nl_language": "nl_language"}
+GROUP_COLUMNS = {
+    "language": "language",
+    "source": "source",
+    "repo": "repo_name",
+    "domain": "domain",
+    "reason": "reason",
+    "nl_language": "nl_language",
+}
 
 
 def open_dataset(path: str) -> pads.Dataset:
@@ -41,12 +47,21 @@ def breakdown(path: str, by: str = "language") -> list[dict]:
     if by == "reason":  # the kind of reason: `near_duplicate_of:<id>` -> `near_duplicate_of`
         keys = pa.chunked_array([pc.list_element(pc.split_pattern(c, ":", max_splits=1), 0) for c in keys.chunks])
     sizes = table.column(size_column) if size_column else pa.array([0] * len(table), pa.int64())
-    grouped = pa.table({"key": keys, "size": pc.fill_null(sizes, 0)}).group_by("key").aggregate(
-        [("size", "count"), ("size", "sum")])
+    grouped = (
+        pa.table({"key": keys, "size": pc.fill_null(sizes, 0)})
+        .group_by("key")
+        .aggregate([("size", "count"), ("size", "sum")])
+    )
     total_bytes = sum(grouped.column("size_sum").to_pylist()) or 1
-    rows = [{"key": k if k is not None else "(unknown)", "rows": n, "bytes": b, "share": b / total_bytes}
-            for k, n, b in zip(grouped.column("key").to_pylist(), grouped.column("size_count").to_pylist(),
-                               grouped.column("size_sum").to_pylist(), strict=True)]
+    rows = [
+        {"key": k if k is not None else "(unknown)", "rows": n, "bytes": b, "share": b / total_bytes}
+        for k, n, b in zip(
+            grouped.column("key").to_pylist(),
+            grouped.column("size_count").to_pylist(),
+            grouped.column("size_sum").to_pylist(),
+            strict=True,
+        )
+    ]
     return sorted(rows, key=lambda r: (-r["bytes"], -r["rows"], r["key"]))
 
 
@@ -54,8 +69,12 @@ def totals(path: str, scan: bool = False) -> dict:
     """Rows and bytes kept and rejected; from the manifest unless `scan` (or there is none)."""
     found = manifest.read_manifest(path)
     if found and not scan:
-        result = {"stage": found.get("stage"), "rows": found["output"]["rows"], "bytes": found["output"]["bytes"],
-                  "input_rows": found.get("input_rows")}
+        result = {
+            "stage": found.get("stage"),
+            "rows": found["output"]["rows"],
+            "bytes": found["output"]["bytes"],
+            "input_rows": found.get("input_rows"),
+        }
         if "rejects" in found:
             result["rejected"] = found["rejects"]["rows"]
             result["rejects_by_reason"] = found.get("rejects_by_reason", {})
@@ -90,8 +109,9 @@ def format_table(rows: list[dict], key_title: str, tokens: dict[str, int] | None
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="corpus stats", description=__doc__)
     parser.add_argument("path", help="a dataset folder (files, pages, samples, _rejects, tokens)")
-    parser.add_argument("--by", choices=sorted(GROUP_COLUMNS), help="group by (default: language; "
-                        "reason for a _rejects folder)")
+    parser.add_argument(
+        "--by", choices=sorted(GROUP_COLUMNS), help="group by (default: language; reason for a _rejects folder)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--scan", action="store_true", help="recount from the Parquet files, not the manifest")
     parser.add_argument("--debug", action="store_true")
@@ -100,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     if found and found.get("stage") == "tokenize":
         tokens = tokens_by_language(args.path)
         report = {"stage": "tokenize", "tokens_by_language": tokens, "tokens": sum(tokens.values())}
-        print(json.dumps(report, indent=2) if args.json else
-              "\n".join(f"{k:<28} {v:>14,}" for k, v in sorted(tokens.items(), key=lambda kv: -kv[1])))
+        print(
+            json.dumps(report, indent=2)
+            if args.json
+            else "\n".join(f"{k:<28} {v:>14,}" for k, v in sorted(tokens.items(), key=lambda kv: -kv[1]))
+        )
         return 0
     by = args.by or ("reason" if args.path.rstrip("/").endswith(manifest.REJECTS) else "language")
     groups = breakdown(args.path, by)
@@ -111,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(format_table(groups, by))
     if summary and summary.get("rejects_by_reason"):
-        print(f"\nrejected: {summary['rejected']:,} rows; by reason: "
-              + ", ".join(f"{k} {v:,}" for k, v in summary["rejects_by_reason"].items()))
+        print(
+            f"\nrejected: {summary['rejected']:,} rows; by reason: "
+            + ", ".join(f"{k} {v:,}" for k, v in summary["rejects_by_reason"].items())
+        )
     return 0
 
 

@@ -8,8 +8,11 @@ import pytest
 
 # Dummy credentials for the whole run, set before Spark starts so that its Python workers inherit them:
 # tests only ever reach the S3-compatible server on 127.0.0.1, never AWS.
-for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_DEFAULT_REGION": "us-east-1"}.items():
+for name, value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}.items():
     os.environ.setdefault(name, value)
 
 

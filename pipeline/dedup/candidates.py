@@ -39,8 +39,7 @@ def bucket_edge_batches(batches: Iterator[pa.RecordBatch], max_bucket: int) -> I
     if sum(len(b) for b in batches) < 2:
         return
     table = pa.Table.from_batches(batches)
-    order = pc.sort_indices(table, sort_keys=[("band", "ascending"), ("band_hash", "ascending"),
-                                              ("id", "ascending")])
+    order = pc.sort_indices(table, sort_keys=[("band", "ascending"), ("band_hash", "ascending"), ("id", "ascending")])
     table = table.take(order)
     bands = table.column("band").to_numpy()
     hashes = table.column("band_hash").to_numpy()

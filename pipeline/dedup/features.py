@@ -52,11 +52,16 @@ def features_of_batch(batch: pa.RecordBatch, params: DedupParams) -> pa.RecordBa
     exact_keys = [None if t is None else content_key(t) for t in texts.to_pylist()]
     signature_bytes = [s.tobytes() if ok else None for s, ok in zip(sigs.astype("<u4"), usable, strict=True)]
     band_lists = pa.ListArray.from_arrays(
-        pa.array(np.arange(0, (len(batch) + 1) * bands, bands, dtype=np.int32)), pa.array(hashes.ravel()),
-        mask=pa.array(~usable))
+        pa.array(np.arange(0, (len(batch) + 1) * bands, bands, dtype=np.int32)),
+        pa.array(hashes.ravel()),
+        mask=pa.array(~usable),
+    )
     columns = {name: batch.column(name) for name in batch.schema.names if name != "content"}
-    columns.update(exact_key=pa.array(exact_keys, pa.binary()),
-                   signature=pa.array(signature_bytes, pa.binary()), band_hashes=band_lists)
+    columns.update(
+        exact_key=pa.array(exact_keys, pa.binary()),
+        signature=pa.array(signature_bytes, pa.binary()),
+        band_hashes=band_lists,
+    )
     schema = feature_schema(batch.schema)
     return pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
 

@@ -19,9 +19,13 @@ from pipeline.io import storage
 
 INDEX_META = "_dedup_index.json"
 
-PAIR_ESTIMATE_SCHEMA = pa.schema([
-    pa.field("id", pa.string()), pa.field("old_id", pa.string()), pa.field("estimate", pa.float64()),
-])
+PAIR_ESTIMATE_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string()),
+        pa.field("old_id", pa.string()),
+        pa.field("estimate", pa.float64()),
+    ]
+)
 
 
 def write_index_meta(index: str, settings: dict, rows: int) -> None:
@@ -48,8 +52,8 @@ def pair_estimates(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
         old = _matrix(batch.column("old_signature"), width)
         estimates = estimated_jaccard(own, old) if len(batch) else np.zeros(0)
         yield pa.RecordBatch.from_arrays(
-            [batch.column("id"), batch.column("old_id"), pa.array(estimates, pa.float64())],
-            schema=PAIR_ESTIMATE_SCHEMA)
+            [batch.column("id"), batch.column("old_id"), pa.array(estimates, pa.float64())], schema=PAIR_ESTIMATE_SCHEMA
+        )
 
 
 def _matrix(blobs: pa.Array, width: int) -> np.ndarray:

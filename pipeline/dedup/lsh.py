@@ -32,9 +32,10 @@ def optimal_bands(threshold: float, num_perm: int, false_negative_weight: float 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """int64[n, bands]: one hash per band of each signature (uint32[n, num_perm])."""
     if bands * rows > signatures.shape[1]:
-        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations; "
-                         f"signatures have {signatures.shape[1]}")
-    banded = signatures[:, :bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
+        raise ValueError(
+            f"{bands} bands x {rows} rows need {bands * rows} permutations; signatures have {signatures.shape[1]}"
+        )
+    banded = signatures[:, : bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
     folded = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), banded.shape[:2]).copy()
     for j in range(rows):
         folded *= _ROW_BASE

@@ -42,7 +42,7 @@ def signatures(values: np.ndarray, bounds: np.ndarray, num_perm: int, seed: int 
     doc_starts = bounds[:-1][bounds[:-1] < bounds[1:]]  # documents with at least one shingle
     for begin in range(0, values.size, _BLOCK_COLUMNS):
         end = min(begin + _BLOCK_COLUMNS, values.size)
-        permuted = block[:, :end - begin]
+        permuted = block[:, : end - begin]
         np.multiply(a, mixed[:, begin:end], out=permuted)
         np.add(permuted, b, out=permuted)
         # Cut the block where documents start; the first segment may continue a document.

@@ -51,8 +51,15 @@ class DedupParams:
     def index_signature(self) -> dict:
         """What must match for band hashes of two runs to be comparable."""
         bands, rows = self.banding()
-        return {"num_perm": self.num_perm, "ngram": self.ngram, "seed": self.seed, "bands": bands,
-                "rows": rows, "scheme": SCHEME, "tokenizer": TOKENIZER}
+        return {
+            "num_perm": self.num_perm,
+            "ngram": self.ngram,
+            "seed": self.seed,
+            "bands": bands,
+            "rows": rows,
+            "scheme": SCHEME,
+            "tokenizer": TOKENIZER,
+        }
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -31,7 +31,7 @@ def parse_policy(text: str, available: list[str] | None = None) -> list[SortKey]
             keys.append(SortKey(column.strip(), direction == "desc"))
     if not any(k.column == "id" for k in keys):
         keys.append(SortKey("id", False))
-    return keys[:[k.column for k in keys].index("id") + 1]  # nothing after id can matter
+    return keys[: [k.column for k in keys].index("id") + 1]  # nothing after id can matter
 
 
 def policy_columns(keys: list[SortKey]) -> list[str]:

@@ -87,8 +87,7 @@ def reference_dedup(rows: list[dict], params: DedupParams, index_rows: list[dict
     for f in survivors:
         for band, value in enumerate(f["band_hashes"] or ()):
             buckets[(band, value)].append(f["id"])
-    edges = {edge for ids in buckets.values() if len(ids) > 1
-             for edge in bucket_edges(sorted(ids), params.max_bucket)}
+    edges = {edge for ids in buckets.values() if len(ids) > 1 for edge in bucket_edges(sorted(ids), params.max_bucket)}
     candidate_count = len(edges)
     if params.verify:
         edges = _verified(edges, {r["id"]: r.get("content") for r in rows}, params)
@@ -104,8 +103,11 @@ def reference_dedup(rows: list[dict], params: DedupParams, index_rows: list[dict
             reason = None if m is kept else f"near_duplicate_of:{kept['id']}"
             decisions[m["id"]] = (reason, cluster_id)
 
-    index = [{"id": f["id"], "signature": f["signature"], "band_hashes": f["band_hashes"]}
-             for f in survivors if decisions[f["id"]][0] is None and f["band_hashes"] is not None]
+    index = [
+        {"id": f["id"], "signature": f["signature"], "band_hashes": f["band_hashes"]}
+        for f in survivors
+        if decisions[f["id"]][0] is None and f["band_hashes"] is not None
+    ]
     counts = defaultdict(int)
     for reason, _ in decisions.values():
         if reason:
@@ -124,8 +126,11 @@ def _index_matches(row: dict, index_buckets: dict, params: DedupParams) -> list[
             found[old["id"]] = old
     if params.verify:
         own = signature_array(row["signature"])
-        found = {i: o for i, o in found.items()
-                 if estimated_jaccard(own, signature_array(o["signature"])) >= params.threshold}
+        found = {
+            i: o
+            for i, o in found.items()
+            if estimated_jaccard(own, signature_array(o["signature"])) >= params.threshold
+        }
     return sorted(found)
 
 
@@ -135,10 +140,8 @@ def _verified(edges: set, contents: dict, params: DedupParams) -> set:
     ids = sorted({x for e in edges for x in e})
     sets = texts_to_shingle_sets(pa.array([contents[i] for i in ids], pa.string()), params.ngram)
     position = {x: i for i, x in enumerate(ids)}
-    return {(a, b) for a, b in edges
-            if jaccard(sets.of(position[a]), sets.of(position[b])) >= params.threshold}
+    return {(a, b) for a, b in edges if jaccard(sets.of(position[a]), sets.of(position[b])) >= params.threshold}
 
 
 def kept_ids(result: dict) -> set[str]:
     return {i for i, (reason, _) in result["decisions"].items() if reason is None}
-

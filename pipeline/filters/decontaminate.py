@@ -76,8 +76,9 @@ class BenchmarkIndex:
         token_hashes, offsets = normalized_token_hashes(texts)
         hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (row, start, label id) per length
         shift = np.uint64(64 - self.prefilter_bits)
-        for length, starts, window in window_hashes(token_hashes, offsets, self.hashes,
-                                                    keep=lambda w: self.prefilter[w >> shift]):
+        for length, starts, window in window_hashes(
+            token_hashes, offsets, self.hashes, keep=lambda w: self.prefilter[w >> shift]
+        ):
             table = self.hashes[length]
             position = np.minimum(np.searchsorted(table, window), len(table) - 1)
             hit = table[position] == window
@@ -107,14 +108,16 @@ def normalized_token_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     # Hash each distinct token once: a batch repeats its vocabulary many times over.
     encoded = pc.dictionary_encode(tokens.cast(pa.large_binary()))  # bytes: no UTF-8 checks, and xxhash wants them
     vocabulary = encoded.dictionary.to_pylist()
-    vocabulary_hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, vocabulary), dtype=np.uint64,
-                                    count=len(vocabulary))
+    vocabulary_hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, vocabulary), dtype=np.uint64, count=len(vocabulary))
     return vocabulary_hashes[encoded.indices.to_numpy(zero_copy_only=False)], offsets
 
 
-def window_hashes(token_hashes: np.ndarray, offsets: np.ndarray, lengths: Iterable[int],
-                  keep: Callable[[np.ndarray], np.ndarray] | None = None
-                  ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+def window_hashes(
+    token_hashes: np.ndarray,
+    offsets: np.ndarray,
+    lengths: Iterable[int],
+    keep: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """(length, start positions, hashes) of the windows of each length lying inside one row; `keep`,
     given all window hashes of a length, may pre-select candidates (cheaper than checking them all)."""
     wanted = sorted(set(lengths))
@@ -124,7 +127,7 @@ def window_hashes(token_hashes: np.ndarray, offsets: np.ndarray, lengths: Iterab
     rolling = token_hashes.copy()  # windows of length 1
     for length in range(1, wanted[-1] + 1):
         if length > 1:
-            rolling = rolling[:-1] * MULTIPLIER + token_hashes[length - 1:]
+            rolling = rolling[:-1] * MULTIPLIER + token_hashes[length - 1 :]
         if length in wanted and len(rolling):
             starts = np.flatnonzero(keep(rolling)) if keep else np.arange(len(rolling))
             starts = starts[starts + length <= row_end[starts]]
@@ -197,16 +200,20 @@ def build_index(items: Iterable[BenchmarkText], ngram: int = 10, min_tokens: int
         key = "ngrams" if length == ngram else "short_strings"
         indexed[key] += np.bincount(benchmark_of_text[text_of_window], minlength=len(benchmarks))
     stats = {
-        name: {"tasks": len({i.task_id for i in items if i.benchmark == name}),
-               "strings": int((benchmark_of_text == number).sum()),
-               "ngrams": int(indexed["ngrams"][number]), "short_strings": int(indexed["short_strings"][number])}
+        name: {
+            "tasks": len({i.task_id for i in items if i.benchmark == name}),
+            "strings": int((benchmark_of_text == number).sum()),
+            "ngrams": int(indexed["ngrams"][number]),
+            "short_strings": int(indexed["short_strings"][number]),
+        }
         for number, name in enumerate(benchmarks)
     }
     return BenchmarkIndex(ngram, hashes, label_ids, labels, stats)
 
 
-def load_index(files: Iterable[str], fields: Iterable[str], include_humaneval: bool = True,
-               ngram: int = 10, min_tokens: int = 3) -> BenchmarkIndex:
+def load_index(
+    files: Iterable[str], fields: Iterable[str], include_humaneval: bool = True, ngram: int = 10, min_tokens: int = 3
+) -> BenchmarkIndex:
     fields = list(fields)
     items: list[BenchmarkText] = []
     if include_humaneval:

@@ -44,7 +44,9 @@ def compute(view: BatchView) -> dict:
 
 
 ENCODED_DATA = Rule(
-    "encoded_data", FILE,
-    lambda v, s: (s["encoded_max_run"] > v.limit("max_encoded_run"))
-    | (s["encoded_fraction"] > v.limit("max_encoded_fraction")),
+    "encoded_data",
+    FILE,
+    lambda v, s: (
+        (s["encoded_max_run"] > v.limit("max_encoded_run")) | (s["encoded_fraction"] > v.limit("max_encoded_fraction"))
+    ),
 )

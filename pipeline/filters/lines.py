@@ -32,6 +32,5 @@ def compute(view: BatchView) -> dict:
     return {"avg_line_length": total / np.maximum(lines, 1), "max_line_length": longest}
 
 
-AVG_LINE_LENGTH = Rule("avg_line_length", FILE,
-                       lambda v, s: s["avg_line_length"] > v.limit("max_avg_line_length"))
+AVG_LINE_LENGTH = Rule("avg_line_length", FILE, lambda v, s: s["avg_line_length"] > v.limit("max_avg_line_length"))
 MAX_LINE_LENGTH = Rule("max_line_length", FILE, lambda v, s: s["max_line_length"] > v.limit("max_line_length"))

@@ -28,8 +28,9 @@ SIGNALS = [
 def visible_text_chars(html: str) -> int:
     """Characters of the rendered text (white space collapsed); 0 when the HTML cannot be parsed."""
     try:
-        text = extract_plain_text(html, main_content=False, alt_texts=False, list_bullets=False,
-                                  preserve_formatting=False)
+        text = extract_plain_text(
+            html, main_content=False, alt_texts=False, list_bullets=False, preserve_formatting=False
+        )
     except HTMLParserException:
         return 0
     return len(text)

@@ -59,9 +59,11 @@ def damage(folder: str, written: dict) -> str | None:
         return None
     sizes = storage.parquet_file_sizes(folder)
     if len(sizes) != expected["files"] or sum(sizes.values()) != expected["bytes"]:
-        return (f"{folder} holds {len(sizes)} Parquet file(s) of {sum(sizes.values()):,} bytes, but its "
-                f"{MANIFEST} counted {expected['files']} of {expected['bytes']:,} bytes: files were lost, "
-                "added or truncated since it was written; rerun the stage that writes it (with --overwrite)")
+        return (
+            f"{folder} holds {len(sizes)} Parquet file(s) of {sum(sizes.values()):,} bytes, but its "
+            f"{MANIFEST} counted {expected['files']} of {expected['bytes']:,} bytes: files were lost, "
+            "added or truncated since it was written; rerun the stage that writes it (with --overwrite)"
+        )
     return None
 
 
@@ -93,8 +95,9 @@ def reason_counts(rejects_dir: str) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
-def write_manifest(output: str, stage: str, print_id: str, inputs: list[str], config: dict,
-                   extra: dict | None = None) -> dict:
+def write_manifest(
+    output: str, stage: str, print_id: str, inputs: list[str], config: dict, extra: dict | None = None
+) -> dict:
     """Count what the stage wrote and commit the output by writing its manifest."""
     manifest = {
         "stage": stage,

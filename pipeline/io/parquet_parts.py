@@ -21,8 +21,9 @@ WRITTEN_SCHEMA = pa.schema([("path", pa.string()), ("rows", pa.int64())])
 
 def dataset_schema(files: list[str]) -> pa.Schema:
     """The schema all `files` can be read as: their schemas unified (a column missing in one is null there)."""
-    return pa.unify_schemas([storage.retrying(lambda uri=uri: read_schema(uri)) for uri in files],
-                            promote_options="permissive")
+    return pa.unify_schemas(
+        [storage.retrying(lambda uri=uri: read_schema(uri)) for uri in files], promote_options="permissive"
+    )
 
 
 def read_schema(uri: str) -> pa.Schema:
@@ -31,8 +32,9 @@ def read_schema(uri: str) -> pa.Schema:
         return pq.ParquetFile(handle).schema_arrow
 
 
-def read_parts(paths: Iterator[pa.RecordBatch], schema: pa.Schema, endpoint: str | None,
-               batch_rows: int = 512) -> Iterator[pa.RecordBatch]:
+def read_parts(
+    paths: Iterator[pa.RecordBatch], schema: pa.Schema, endpoint: str | None, batch_rows: int = 512
+) -> Iterator[pa.RecordBatch]:
     """Stream the rows of the Parquet files named in the `path` column, cast to `schema`."""
     storage.use_endpoint(endpoint)
     for batch in paths:
@@ -59,8 +61,12 @@ def _read_file(uri: str, schema: pa.Schema, batch_rows: int) -> Iterator[pa.Reco
 
 
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    columns = [batch.column(field.name).cast(field.type) if field.name in batch.schema.names
-               else pa.nulls(batch.num_rows, field.type) for field in schema]
+    columns = [
+        batch.column(field.name).cast(field.type)
+        if field.name in batch.schema.names
+        else pa.nulls(batch.num_rows, field.type)
+        for field in schema
+    ]
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
@@ -68,8 +74,9 @@ def part_name(token: str, partition_index: int) -> str:
     return f"part-{partition_index:05d}-{token}.zstd.parquet"
 
 
-def write_part(batches: Iterator[pa.RecordBatch], output: str, name: str, schema: pa.Schema,
-               endpoint: str | None) -> Iterator[pa.RecordBatch]:
+def write_part(
+    batches: Iterator[pa.RecordBatch], output: str, name: str, schema: pa.Schema, endpoint: str | None
+) -> Iterator[pa.RecordBatch]:
     """Write a partition's rows to one Parquet file `output/name`; yields one WRITTEN_SCHEMA row.
 
     An empty partition writes nothing (the driver adds one empty part if the whole dataset is empty).

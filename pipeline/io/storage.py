@@ -40,12 +40,12 @@ def endpoint() -> str | None:
 def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
     """The filesystem holding `uri` and the path inside it."""
     if uri.startswith("s3://"):
-        path = uri[len("s3://"):]
+        path = uri[len("s3://") :]
         return _s3(path.split("/", 1)[0], endpoint()), path
     if is_remote(uri):
         return pafs.FileSystem.from_uri(uri)
     if uri.startswith("file://"):
-        uri = uri[len("file://"):]
+        uri = uri[len("file://") :]
     return pafs.LocalFileSystem(), os.path.abspath(uri)
 
 
@@ -58,7 +58,9 @@ def _s3(bucket: str, endpoint_url: str | None) -> pafs.S3FileSystem:
     if region is None:
         region = "us-east-1" if endpoint_url else pafs.resolve_s3_region(bucket)
     return pafs.S3FileSystem(
-        region=region, endpoint_override=endpoint_url, anonymous=session.get_credentials() is None,
+        region=region,
+        endpoint_override=endpoint_url,
+        anonymous=session.get_credentials() is None,
         retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=S3_ATTEMPTS),
     )
 
@@ -152,7 +154,7 @@ def parquet_file_sizes(uri: str) -> dict[str, int]:
         return {}
     found = {}
     for entry in retrying(lambda: fs.get_file_info(pafs.FileSelector(path, recursive=True))):
-        relative = entry.path[len(path):].lstrip("/")
+        relative = entry.path[len(path) :].lstrip("/")
         hidden = any(part.startswith(("_", ".")) for part in relative.split("/"))
         if entry.type == pafs.FileType.File and entry.path.endswith(".parquet") and not hidden:
             found[_with_scheme(uri, entry.path)] = entry.size

@@ -38,8 +38,9 @@ def check_specs(specs: list[LanguageSpec], grammars: set[str] | None) -> list[st
     for spec in specs:
         errors += _check_patterns(spec)
         if spec.tree_sitter and grammars is not None and spec.tree_sitter not in grammars:
-            errors.append(f"{spec.source_file}: tree_sitter grammar {spec.tree_sitter!r} is not in "
-                          "tree_sitter_language_pack")
+            errors.append(
+                f"{spec.source_file}: tree_sitter grammar {spec.tree_sitter!r} is not in tree_sitter_language_pack"
+            )
         if not (spec.extensions or spec.filenames or spec.interpreters):
             errors.append(f"{spec.source_file}: no extension, filename or interpreter: never detected")
         for rule in spec.heuristics:
@@ -69,8 +70,9 @@ def _duplicate_interpreters(specs: list[LanguageSpec]) -> list[str]:
     for spec in specs:
         for interpreter in spec.interpreters:
             if interpreter in owner:
-                errors.append(f"{spec.source_file}: interpreter {interpreter!r} already claimed by "
-                              f"{owner[interpreter]}")
+                errors.append(
+                    f"{spec.source_file}: interpreter {interpreter!r} already claimed by {owner[interpreter]}"
+                )
             owner.setdefault(interpreter, spec.source_file)
     return errors
 
@@ -82,8 +84,12 @@ def _unknown_filter_keys(specs: list[LanguageSpec]) -> list[str]:
     except ImportError:
         return []
     known = {f.name for f in dataclasses.fields(Thresholds)}
-    return [f"{spec.source_file}: [filters] key {key!r} is not a filter threshold"
-            for spec in specs for key in spec.filters if key not in known]
+    return [
+        f"{spec.source_file}: [filters] key {key!r} is not a filter threshold"
+        for spec in specs
+        for key in spec.filters
+        if key not in known
+    ]
 
 
 # `^\s*` under MULTILINE rescans all following blank lines from every line start: quadratic time on
@@ -92,9 +98,11 @@ QUADRATIC = re.compile(r"\^\\s[*+{]")
 
 
 def _check_patterns(spec: LanguageSpec) -> list[str]:
-    errors = [f"{spec.source_file}: pattern {p!r} starts a line with \\s (quadratic): use [ \\t]"
-              for p in (*spec.import_patterns, *(q for r in spec.heuristics for q in r.patterns))
-              if QUADRATIC.search(p)]
+    errors = [
+        f"{spec.source_file}: pattern {p!r} starts a line with \\s (quadratic): use [ \\t]"
+        for p in (*spec.import_patterns, *(q for r in spec.heuristics for q in r.patterns))
+        if QUADRATIC.search(p)
+    ]
     for pattern in spec.import_patterns:
         try:
             if re.compile(pattern).groups < 1:
@@ -117,6 +125,8 @@ def _unresolved_ambiguities(registry: Registry) -> list[str]:
         defaults = {r.spec.name for r in registry.rules.get(key, ()) if not r.patterns}
         names = ", ".join(s.name for s in candidates)
         if len(defaults) != 1:
-            errors.append(f"{key!r} is claimed by {names}: needs one default rule (a heuristic without "
-                          f"patterns), found {sorted(defaults) or 'none'}")
+            errors.append(
+                f"{key!r} is claimed by {names}: needs one default rule (a heuristic without "
+                f"patterns), found {sorted(defaults) or 'none'}"
+            )
     return errors

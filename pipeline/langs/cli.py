@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_list(args) -> int:
     specs = [s for s in load_specs(args.specs) if not args.kind or s.kind == args.kind]
-    rows = [(s.name + (" *" if s.extra else ""), s.kind, " ".join(s.extensions + s.filenames) or "-",
-             s.tree_sitter or "-") for s in specs]
+    rows = [
+        (s.name + (" *" if s.extra else ""), s.kind, " ".join(s.extensions + s.filenames) or "-", s.tree_sitter or "-")
+        for s in specs
+    ]
     widths = [max(len(r[i]) for r in rows + [("name", "kind", "", "")]) for i in range(2)]
     print(f"{'name':<{widths[0]}}  {'kind':<{widths[1]}}  {'grammar':<14}  extensions / filenames")
     for name, kind, keys, grammar in rows:
@@ -54,7 +56,7 @@ def cmd_list(args) -> int:
 
 
 def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def cmd_check(args) -> int:
@@ -66,8 +68,7 @@ def cmd_check(args) -> int:
         print(f"error: {error}")
     if grammars is None:
         print("warning: tree_sitter_language_pack is not installed: grammar names not checked")
-    print(f"{len(specs)} specs: {listed} languages + {len(specs) - listed} extra; "
-          f"{len(errors)} error(s)")
+    print(f"{len(specs)} specs: {listed} languages + {len(specs) - listed} extra; {len(errors)} error(s)")
     return 1 if errors else 0
 
 

@@ -20,7 +20,8 @@ EXEC_TRICK = re.compile(r"^[ \t]*exec\s+(?:\S*/)?([A-Za-z][\w.+-]*)", re.MULTILI
 MODELINE = re.compile(
     r"-\*-(?:.*?\bmode:\s*([\w+#.-]+)|\s*([\w+#.-]+))\s*(?:;.*?)?-\*-"
     r"|\b(?:vim?|ex):.*?\b(?:ft|filetype|syntax)=([\w+#.-]+)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 VERSION_SUFFIX = re.compile(r"[\d.]+$")
 
 
@@ -30,7 +31,7 @@ def detect_language(path: str, content: str | None = None, registry: Registry | 
 
 
 def detect_spec(path: str, content: str | None, registry: Registry) -> LanguageSpec | None:
-    filename = path[path.rfind("/") + 1:] if "/" in path else path
+    filename = path[path.rfind("/") + 1 :] if "/" in path else path
     spec = registry.unique_filename.get(filename)
     if spec:
         return spec
@@ -104,12 +105,10 @@ def _from_shebang(head: str, registry: Registry) -> LanguageSpec | None:
 
 
 def _interpreter_spec(interpreter: str, registry: Registry) -> LanguageSpec | None:
-    return registry.by_interpreter.get(interpreter) or registry.by_interpreter.get(
-        VERSION_SUFFIX.sub("", interpreter))
+    return registry.by_interpreter.get(interpreter) or registry.by_interpreter.get(VERSION_SUFFIX.sub("", interpreter))
 
 
-def _disambiguate(registry: Registry, key: str, candidates: list[LanguageSpec],
-                  content: str | None) -> LanguageSpec:
+def _disambiguate(registry: Registry, key: str, candidates: list[LanguageSpec], content: str | None) -> LanguageSpec:
     """The first rule (by priority) whose pattern matches; rules without patterns are defaults."""
     head = content[:HEAD_CHARS] if content else ""
     rules = registry.rules.get(key, ())

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("code", "data", "markup", "prose")
-SPECS_DIR = Path(os.environ.get("CORPUS_LANGUAGE_SPECS",
-                                Path(__file__).resolve().parents[2] / "language_specs"))
+SPECS_DIR = Path(os.environ.get("CORPUS_LANGUAGE_SPECS", Path(__file__).resolve().parents[2] / "language_specs"))
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,21 @@ class LanguageSpec:
 
 
 SPEC_KEYS = {
-    "name", "kind", "extensions", "filenames", "interpreters", "aliases", "line_comment", "block_comment",
-    "tree_sitter", "import_patterns", "heuristics", "filters", "linguist_name", "notes", "extra",
+    "name",
+    "kind",
+    "extensions",
+    "filenames",
+    "interpreters",
+    "aliases",
+    "line_comment",
+    "block_comment",
+    "tree_sitter",
+    "import_patterns",
+    "heuristics",
+    "filters",
+    "linguist_name",
+    "notes",
+    "extra",
 }
 HEURISTIC_KEYS = {"extensions", "patterns", "priority"}
 LIST_KEYS = ("extensions", "filenames", "interpreters", "aliases", "import_patterns")
@@ -93,8 +105,13 @@ def parse_spec(data: dict, source_file: str = "") -> LanguageSpec:
     for rule in data.get("heuristics", []):
         if set(rule) - HEURISTIC_KEYS or "extensions" not in rule:
             raise SpecError(f"{where}: a heuristic has keys {sorted(HEURISTIC_KEYS)} (extensions required)")
-        heuristics.append(Heuristic(tuple(_extension_key(e) for e in rule["extensions"]),
-                                    tuple(rule.get("patterns", ())), int(rule.get("priority", 0))))
+        heuristics.append(
+            Heuristic(
+                tuple(_extension_key(e) for e in rule["extensions"]),
+                tuple(rule.get("patterns", ())),
+                int(rule.get("priority", 0)),
+            )
+        )
     filters = data.get("filters", {})
     if not isinstance(filters, dict):
         raise SpecError(f"{where}: `filters` must be a table")
@@ -158,8 +175,12 @@ class Registry:
 
     @staticmethod
     def _rules_for(key: str, candidates: list[LanguageSpec]) -> list[Rule]:
-        rules = [Rule(h.priority, spec, tuple(_compiled(p) for p in h.patterns))
-                 for spec in candidates for h in spec.heuristics if key in h.extensions]
+        rules = [
+            Rule(h.priority, spec, tuple(_compiled(p) for p in h.patterns))
+            for spec in candidates
+            for h in spec.heuristics
+            if key in h.extensions
+        ]
         return sorted(rules, key=lambda r: (-r.priority, r.spec.name))
 
     def get(self, name: str | None) -> LanguageSpec | None:
@@ -187,8 +208,11 @@ def spec_sources(directory: Path) -> list[tuple[str, bytes]]:
         if archive.is_file() and zipfile.is_zipfile(archive):
             inner = directory.relative_to(archive).as_posix().rstrip("/") + "/"
             with zipfile.ZipFile(archive) as bundle:
-                names = sorted(n for n in bundle.namelist()
-                               if n.startswith(inner) and n.endswith(".toml") and "/" not in n[len(inner):])
+                names = sorted(
+                    n
+                    for n in bundle.namelist()
+                    if n.startswith(inner) and n.endswith(".toml") and "/" not in n[len(inner) :]
+                )
                 return [(posixpath.basename(n), bundle.read(n)) for n in names]
     return []
 

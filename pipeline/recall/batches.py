@@ -55,9 +55,7 @@ def _column(batch: pa.RecordBatch, name: str) -> list:
 def prepare(batch: pa.RecordBatch, tokenizer: str, max_chars: int) -> pa.RecordBatch:
     urls, domains = _column(batch, "url"), _column(batch, "domain")
     repos, file_paths = _column(batch, "repo_name"), _column(batch, "path")
-    located = [
-        site_and_path(u, d, r, p) for u, d, r, p in zip(urls, domains, repos, file_paths, strict=False)
-    ]
+    located = [site_and_path(u, d, r, p) for u, d, r, p in zip(urls, domains, repos, file_paths, strict=False)]
     sites = [site for site, _ in located]
     paths = [path for _, path in located]
     return pa.RecordBatch.from_arrays(
@@ -93,9 +91,7 @@ def score(batch: pa.RecordBatch, models: list[ModelRef]) -> pa.RecordBatch:
 def rescore(batch: pa.RecordBatch, models: list[ModelRef]) -> pa.RecordBatch:
     """A state batch with its scores replaced by the new model's (decisions so far kept)."""
     scored = score(batch, models)
-    columns = list(scored.columns) + [
-        batch.column(batch.schema.get_field_index(f.name)) for f in STATE_FIELDS
-    ]
+    columns = list(scored.columns) + [batch.column(batch.schema.get_field_index(f.name)) for f in STATE_FIELDS]
     return pa.RecordBatch.from_arrays(columns, schema=STATE_SCHEMA)
 
 
@@ -132,17 +128,13 @@ def apply_iteration(
     probs = np.column_stack([_column(batch, f"p_{t}") for t in TARGETS]).astype(np.float64)
     collected = decide_labels(probs, thresholds, competitive)
     index = RuleIndex(rules)
-    matched = [
-        index.match(s, p) for s, p in zip(_column(batch, "site"), _column(batch, "path"), strict=False)
-    ]
+    matched = [index.match(s, p) for s, p in zip(_column(batch, "site"), _column(batch, "path"), strict=False)]
     seed_label = [m.target if m else None for m in matched]
     seed_iteration = [m.iteration if m else None for m in matched]
     earlier = _column(batch, "first_iteration")
     first = []
     for before, seeded_at, label in zip(earlier, seed_iteration, collected, strict=False):
-        candidates = [
-            i for i in (before, seeded_at, iteration if label is not None else None) if i is not None
-        ]
+        candidates = [i for i in (before, seeded_at, iteration if label is not None else None) if i is not None]
         first.append(min(candidates) if candidates else None)
     scored = batch.select(SCORED_SCHEMA.names)
     return pa.RecordBatch.from_arrays(
@@ -174,9 +166,7 @@ def with_empty_state(batch: pa.RecordBatch) -> pa.RecordBatch:
 def with_seed_labels(batch: pa.RecordBatch, rules: list[SeedRule]) -> pa.RecordBatch:
     """Refresh `seed_label`/`seed_iteration` for a new rule set (keeps everything else)."""
     index = RuleIndex(rules)
-    matched = [
-        index.match(s, p) for s, p in zip(_column(batch, "site"), _column(batch, "path"), strict=False)
-    ]
+    matched = [index.match(s, p) for s, p in zip(_column(batch, "site"), _column(batch, "path"), strict=False)]
     batch = batch.set_column(
         batch.schema.get_field_index("seed_label"),
         "seed_label",
@@ -219,16 +209,12 @@ def domain_table(table: pa.Table, firm: dict[str, float] | None = None) -> list[
     firm = firm or {t: 0.0 for t in TARGETS}
     collected = pc.fill_null(table.column("collected"), OTHER)
     flags = {
-        t: pc.cast(
-            pc.and_(pc.equal(collected, t), pc.greater_equal(table.column(f"p_{t}"), firm[t])), pa.int64()
-        )
+        t: pc.cast(pc.and_(pc.equal(collected, t), pc.greater_equal(table.column(f"p_{t}"), firm[t])), pa.int64())
         for t in TARGETS
     }
     narrow = pa.table({"site": table.column("site"), "prefix": table.column("prefix"), **flags})
     grouped = (
-        narrow.group_by(["site", "prefix"])
-        .aggregate([("site", "count")] + [(t, "sum") for t in TARGETS])
-        .to_pylist()
+        narrow.group_by(["site", "prefix"]).aggregate([("site", "count")] + [(t, "sum") for t in TARGETS]).to_pylist()
     )
     active = {row["site"] for row in grouped if any(row[f"{t}_sum"] for t in TARGETS)}
     return [

@@ -56,9 +56,7 @@ def promote(
         annotated = []
         for target in promoted:
             for prefix_row in site["prefixes"]:
-                if prefix_row["prefix"] == "/" or not _qualifies(
-                    prefix_row, target, settings.prefix_share, settings
-                ):
+                if prefix_row["prefix"] == "/" or not _qualifies(prefix_row, target, settings.prefix_share, settings):
                     continue
                 if index.match(site["site"], prefix_row["prefix"]) is not None:
                     continue  # already a seed (of this or another target): the older rule stands

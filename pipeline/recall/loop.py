@@ -30,9 +30,7 @@ class RecallSettings:
     negatives: int = 0  # negatives per iteration; 0: as many as the positives of all targets together
     max_positives: int = 500_000  # per target (the paper's 500K)
     clean_negatives: bool = True  # drop sampled negatives that a cross-fitted model calls positive
-    clean_min_score: float = (
-        0.8  # ... with at least this probability (a conservative cut: see clean_negatives)
-    )
+    clean_min_score: float = 0.8  # ... with at least this probability (a conservative cut: see clean_negatives)
     balance_targets: bool = True  # repeat the smaller target's positives so targets weigh the same
     exclude_collected: bool = True  # pages the previous model collected are never negatives
     tokenizer: str = DEFAULT_TOKENIZER
@@ -52,9 +50,7 @@ def paper_settings(**changes) -> RecallSettings:
         clean_negatives=False,
         exclude_collected=False,
         balance_targets=False,
-        domain=DomainRuleSettings(
-            dominance=0.0, prefix_share=0.0, min_pages=1, min_score=0.0, confidence_z=0.0
-        ),
+        domain=DomainRuleSettings(dominance=0.0, prefix_share=0.0, min_pages=1, min_score=0.0, confidence_z=0.0),
     )
     return RecallSettings(**{**base, **changes})
 
@@ -67,9 +63,7 @@ class PageStore(Protocol):
 
     def positives(self, rules: list[SeedRule], per_target: int, seed: int) -> list[tuple[str, str]]: ...
 
-    def negatives(
-        self, rules: list[SeedRule], count: int, seed: int, exclude_collected: bool
-    ) -> list[str]: ...
+    def negatives(self, rules: list[SeedRule], count: int, seed: int, exclude_collected: bool) -> list[str]: ...
 
     def score(self, models: list[ModelRef]) -> None: ...
 
@@ -110,9 +104,7 @@ def run_loop(
             on_model(iteration, models)
         store.score(models)
         histograms = store.histograms(thresholds.BINS)
-        limits = {
-            t: thresholds.choose(histograms[t], settings.threshold, settings.threshold_value) for t in TARGETS
-        }
+        limits = {t: thresholds.choose(histograms[t], settings.threshold, settings.threshold_value) for t in TARGETS}
         firm = {
             t: thresholds.firm(histograms[t], limits[t])
             if settings.domain.min_score is None

@@ -47,9 +47,7 @@ def parse_seeds(table: dict, where: str = "seeds") -> list[SeedRule]:
         entry = table.get(target, {})
         bad = sorted(set(entry) - {"domains", "url_prefixes", "repos", "notes"})
         if bad:
-            raise UsageError(
-                f"{where}: [{target}] has unknown key(s) {bad}; known: domains, url_prefixes, repos"
-            )
+            raise UsageError(f"{where}: [{target}] has unknown key(s) {bad}; known: domains, url_prefixes, repos")
         for domain in entry.get("domains", []):
             rules.append(SeedRule(target, normalize_domain(domain)))
         for url_prefix in entry.get("url_prefixes", []):
@@ -80,9 +78,7 @@ def normalize_prefix(path: str) -> str:
     return path
 
 
-def site_and_path(
-    url: str | None, domain: str | None, repo_name: str | None, path: str | None
-) -> tuple[str, str]:
+def site_and_path(url: str | None, domain: str | None, repo_name: str | None, path: str | None) -> tuple[str, str]:
     """Where a row lives: (domain, URL path) for a web page, (repository, /file path) for a file."""
     if url:
         parts = urlsplit(url if "://" in url else f"http://{url}")

@@ -23,9 +23,7 @@ def load_tokenizer(name: str = DEFAULT_TOKENIZER):
     return Tokenizer.from_file(str(tokenizer_path(name)))
 
 
-def fasttext_lines(
-    texts: list[str | None], tokenizer: str = DEFAULT_TOKENIZER, max_chars: int = 8000
-) -> list[str]:
+def fasttext_lines(texts: list[str | None], tokenizer: str = DEFAULT_TOKENIZER, max_chars: int = 8000) -> list[str]:
     """One fastText input line per text: its first `max_chars` characters as space-joined tokens."""
     clipped = [(text or "")[:max_chars] for text in texts]
     bpe = load_tokenizer(tokenizer)

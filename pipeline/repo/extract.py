@@ -73,8 +73,9 @@ def extract_facts(content: str, spec: LanguageSpec | None, budget: Budget = Budg
             return FileFacts(resolver=resolver_for(spec))
         if len(source) > budget.max_bytes:
             return FileFacts(status=TOO_LARGE, resolver=resolver_for(spec))
-        return FileFacts(imports=_regex_imports(content, spec.import_patterns), status=REGEX,
-                         resolver=resolver_for(spec))
+        return FileFacts(
+            imports=_regex_imports(content, spec.import_patterns), status=REGEX, resolver=resolver_for(spec)
+        )
     if len(source) > budget.max_bytes:
         return FileFacts(status=TOO_LARGE, resolver=rules.resolver)
     tree, status = _parse(spec.tree_sitter, source, budget.max_seconds)
@@ -153,8 +154,7 @@ def _facts_from_tree(grammar: str, tree, source: bytes) -> FileFacts:
     imports += [Import("mod", t) for t in texts("mod")]
     for node in sorted(captures.get("use", ()), key=lambda n: n.start_byte):
         depth = _inline_module_depth(node)
-        imports += [Import("use", _rebase_rust_path(path, depth))
-                    for path in expand_rust_use(_node_text(node, source))]
+        imports += [Import("use", _rebase_rust_path(path, depth)) for path in expand_rust_use(_node_text(node, source))]
     facts.imports = imports
     packages = texts("package")
     facts.package = re.sub(r"\s+", "", packages[0]) if packages else None
@@ -164,7 +164,7 @@ def _facts_from_tree(grammar: str, tree, source: bytes) -> FileFacts:
 
 
 def _node_text(node, source: bytes) -> str:
-    return source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 def _unquote(text: str) -> str:
@@ -217,7 +217,7 @@ def _php_uses(text: str) -> list[Import]:
     body = re.sub(r"^\s*use\s+(function\s+|const\s+)?", "", text.strip()).rstrip(";")
     out = []
     group = re.match(r"^([\w\\]*)\\?\{(.*)\}$", re.sub(r"\s+", " ", body).strip())
-    parts = ([group.group(1) + "\\" + m for m in group.group(2).split(",")] if group else body.split(","))
+    parts = [group.group(1) + "\\" + m for m in group.group(2).split(",")] if group else body.split(",")
     for part in parts:
         name = re.sub(r"\s+as\s+\w+$", "", part.strip()).strip().lstrip("\\")
         if name:

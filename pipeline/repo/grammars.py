@@ -21,11 +21,18 @@ class GrammarRules:
     package_scope: bool = False
 
 
-def _string_call(functions: list[str], capture: str, call="call_expression", fn="function",
-                 args="arguments", args_node="arguments", string="(string (string_fragment) @{c})") -> str:
+def _string_call(
+    functions: list[str],
+    capture: str,
+    call="call_expression",
+    fn="function",
+    args="arguments",
+    args_node="arguments",
+    string="(string (string_fragment) @{c})",
+) -> str:
     names = " ".join(f'"{f}"' for f in functions)
     arg = string.format(c=capture)
-    return f'({call} {fn}: (identifier) @_fn {args}: ({args_node} . {arg}) (#any-of? @_fn {names}))'
+    return f"({call} {fn}: (identifier) @_fn {args}: ({args_node} . {arg}) (#any-of? @_fn {names}))"
 
 
 _C_INCLUDES = """
@@ -56,26 +63,34 @@ RULES: dict[str, GrammarRules] = {
         "(program [(class_declaration name: (_) @decl) (interface_declaration name: (_) @decl)"
         " (enum_declaration name: (_) @decl) (record_declaration name: (_) @decl)"
         " (annotation_type_declaration name: (_) @decl)]) " + _JAVA_REFS,
-        "jvm", package_scope=True),
+        "jvm",
+        package_scope=True,
+    ),
     "kotlin": GrammarRules(
         "(package_header (identifier) @package) (import_header) @jvm_import "
         "(source_file [(class_declaration (type_identifier) @decl)"
         " (object_declaration (type_identifier) @decl) (type_alias (type_identifier) @decl)"
         " (function_declaration (simple_identifier) @decl)]) "
         "(type_identifier) @ref (simple_identifier) @ref",
-        "jvm", package_scope=True),
+        "jvm",
+        package_scope=True,
+    ),
     "scala": GrammarRules(
         "(package_clause name: (_) @package) (import_declaration) @jvm_import "
         "(compilation_unit [(class_definition name: (_) @decl) (object_definition name: (_) @decl)"
         " (trait_definition name: (_) @decl)]) (type_identifier) @ref (identifier) @ref",
-        "jvm", package_scope=True),
+        "jvm",
+        package_scope=True,
+    ),
     "csharp": GrammarRules(
         "(namespace_declaration name: (_) @package) (file_scoped_namespace_declaration name: (_) @package) "
         "(using_directive) @cs_using "
         "[(class_declaration name: (_) @decl) (interface_declaration name: (_) @decl)"
         " (struct_declaration name: (_) @decl) (enum_declaration name: (_) @decl)"
         " (record_declaration name: (_) @decl)] (identifier) @ref",
-        "csharp", package_scope=True),
+        "csharp",
+        package_scope=True,
+    ),
     "go": GrammarRules(
         "(import_spec path: (interpreted_string_literal (interpreted_string_literal_content) @path)) "
         "(source_file (function_declaration name: (identifier) @decl)) "
@@ -83,15 +98,31 @@ RULES: dict[str, GrammarRules] = {
         "(source_file (var_declaration (var_spec name: (identifier) @decl))) "
         "(source_file (const_declaration (const_spec name: (identifier) @decl))) "
         "(identifier) @ref (type_identifier) @ref",
-        "go", package_scope=True),
-    "rust": GrammarRules("(mod_item name: (identifier) @mod !body) (use_declaration argument: (_) @use)",
-                         "rust"),
+        "go",
+        package_scope=True,
+    ),
+    "rust": GrammarRules("(mod_item name: (identifier) @mod !body) (use_declaration argument: (_) @use)", "rust"),
     "ruby": GrammarRules(
-        _string_call(["require_relative"], "relative_path", call="call", fn="method", args="arguments",
-                     args_node="argument_list", string="(string (string_content) @{c})")
-        + _string_call(["require", "load", "autoload"], "path", call="call", fn="method",
-                       args="arguments", args_node="argument_list", string="(string (string_content) @{c})"),
-        "ruby"),
+        _string_call(
+            ["require_relative"],
+            "relative_path",
+            call="call",
+            fn="method",
+            args="arguments",
+            args_node="argument_list",
+            string="(string (string_content) @{c})",
+        )
+        + _string_call(
+            ["require", "load", "autoload"],
+            "path",
+            call="call",
+            fn="method",
+            args="arguments",
+            args_node="argument_list",
+            string="(string (string_content) @{c})",
+        ),
+        "ruby",
+    ),
     "php": GrammarRules(
         "(namespace_definition name: (_) @package) (namespace_use_declaration) @php_use "
         "(require_expression (string (string_content) @relative_path))"
@@ -102,41 +133,49 @@ RULES: dict[str, GrammarRules] = {
         "(require_once_expression (binary_expression right: (string (string_content) @relative_path)))"
         "(include_expression (binary_expression right: (string (string_content) @relative_path)))"
         "(include_once_expression (binary_expression right: (string (string_content) @relative_path)))",
-        "php"),
+        "php",
+    ),
     "swift": GrammarRules("(import_declaration (identifier) @module)", "module"),
     "haskell": GrammarRules("(import module: (module) @module)", "module"),
     "lua": GrammarRules(
-        '(function_call name: (identifier) @_fn arguments: (arguments .'
+        "(function_call name: (identifier) @_fn arguments: (arguments ."
         ' (string content: (string_content) @module)) (#eq? @_fn "require"))'
-        '(function_call name: (identifier) @_fn arguments: (arguments .'
+        "(function_call name: (identifier) @_fn arguments: (arguments ."
         ' (string content: (string_content) @path)) (#any-of? @_fn "dofile" "loadfile"))',
-        "module"),
+        "module",
+    ),
     "perl": GrammarRules(
         "(use_statement module: (package) @module) (require_expression (bareword) @module)"
         "(require_expression (string_literal content: (string_content) @path))",
-        "module"),
+        "module",
+    ),
     "r": GrammarRules(
-        '(call function: (identifier) @_fn arguments: (arguments . (argument value: (string content:'
+        "(call function: (identifier) @_fn arguments: (arguments . (argument value: (string content:"
         ' (string_content) @relative_path))) (#any-of? @_fn "source" "sys.source"))',
-        "module"),
+        "module",
+    ),
     "bash": GrammarRules(
-        '(command name: (command_name (word) @_fn) . argument: (word) @relative_path'
+        "(command name: (command_name (word) @_fn) . argument: (word) @relative_path"
         ' (#any-of? @_fn "source" "."))'
-        '(command name: (command_name (word) @_fn) . argument: (string (string_content) @relative_path)'
+        "(command name: (command_name (word) @_fn) . argument: (string (string_content) @relative_path)"
         ' (#any-of? @_fn "source" "."))',
-        "module"),
+        "module",
+    ),
     "julia": GrammarRules(
-        '(call_expression (identifier) @_fn (argument_list . (string_literal (content) @relative_path))'
+        "(call_expression (identifier) @_fn (argument_list . (string_literal (content) @relative_path))"
         ' (#eq? @_fn "include"))'
         "(using_statement (import_path) @module) (import_statement (import_path) @module)",
-        "module"),
+        "module",
+    ),
     "dart": GrammarRules("(uri (string_literal) @path)", "dart"),
     "zig": GrammarRules(
-        '(SuffixExpr (BUILTINIDENTIFIER) @_fn (FnCallArguments (ErrorUnionExpr (SuffixExpr'
+        "(SuffixExpr (BUILTINIDENTIFIER) @_fn (FnCallArguments (ErrorUnionExpr (SuffixExpr"
         ' (STRINGLITERALSINGLE) @relative_path))) (#eq? @_fn "@import"))',
-        "module"),
+        "module",
+    ),
     "elixir": GrammarRules(
         '(call target: (identifier) @_fn (arguments . (alias) @module) (#any-of? @_fn "alias" "import" "use"'
         ' "require"))',
-        "module"),
+        "module",
+    ),
 }

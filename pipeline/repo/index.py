@@ -70,8 +70,9 @@ class RepoIndex:
         suffix = normalize(suffix)
         if not suffix:
             return None
-        matches = [p for p in self.by_basename.get(posixpath.basename(suffix), ())
-                   if p == suffix or p.endswith("/" + suffix)]
+        matches = [
+            p for p in self.by_basename.get(posixpath.basename(suffix), ()) if p == suffix or p.endswith("/" + suffix)
+        ]
         return closest(matches, near)
 
     def content_of(self, path: str) -> str:

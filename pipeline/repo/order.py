@@ -92,8 +92,7 @@ def dependency_order(paths: list[str], edges: set[tuple[int, int]]) -> tuple[lis
     return sequences, component
 
 
-def _order_subgraph(nodes: list[int], deps: list[list[int]], component: list[int],
-                    paths: list[str]) -> list[int]:
+def _order_subgraph(nodes: list[int], deps: list[list[int]], component: list[int], paths: list[str]) -> list[int]:
     members: dict[int, list[int]] = defaultdict(list)
     for node in nodes:
         members[component[node]].append(node)
@@ -120,8 +119,7 @@ def _order_subgraph(nodes: list[int], deps: list[list[int]], component: list[int
     return order
 
 
-def _order_cycle(cycle: list[int], deps: list[list[int]], component: list[int],
-                 paths: list[str]) -> list[int]:
+def _order_cycle(cycle: list[int], deps: list[list[int]], component: list[int], paths: list[str]) -> list[int]:
     """DeepSeek-Coder's rule inside one cycle: repeatedly take the file with the fewest unplaced imports
     from the cycle (ties by path)."""
     cid = component[cycle[0]]

@@ -15,8 +15,7 @@ from collections import defaultdict
 from pipeline.repo.extract import FileFacts, Import
 from pipeline.repo.index import RepoIndex, closest, dirname, join, normalize
 
-JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json", ".vue",
-                 ".svelte")
+JS_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".json", ".vue", ".svelte")
 JS_COMPILED_TO = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 # Folders C/C++ projects commonly pass with -I.
 INCLUDE_ROOT_NAMES = {"include", "includes", "inc", "src", "source", "lib", "public", "api"}
@@ -56,8 +55,7 @@ class RepoResolver:
                     nodes = [node_of[t] for t in targets if t in node_of and node_of[t] != i]
                     (single if len(nodes) == 1 else several).update(dict.fromkeys(nodes))
             if facts.resolver in SCOPE_RESOLVERS:
-                several.update((node_of[t], None) for t in SCOPE_RESOLVERS[facts.resolver](self, i)
-                               if node_of[t] != i)
+                several.update((node_of[t], None) for t in SCOPE_RESOLVERS[facts.resolver](self, i) if node_of[t] != i)
             chosen = list(single)[:MAX_TARGETS_PER_FILE]
             rest = [n for n in several if n not in single]
             if len(chosen) + len(rest) > MAX_TARGETS_PER_FILE:
@@ -79,7 +77,7 @@ class RepoResolver:
                 shared += 1
             return -shared, paths[node]
 
-        return sorted(nodes, key=distance)[:max(0, count)]
+        return sorted(nodes, key=distance)[: max(0, count)]
 
     def path(self, i: int) -> str:
         return self.index.paths[i]
@@ -143,9 +141,11 @@ class RepoResolver:
         stem = join(folder, rel) if rel else folder
         if stem is None:
             return None
-        return self.index.first_existing([f"{stem}.py", f"{stem}.pyi", join(stem, "__init__.py"),
-                                          join(stem, "__init__.pyi")] if rel else
-                                         [join(stem, "__init__.py"), join(stem, "__init__.pyi")])
+        return self.index.first_existing(
+            [f"{stem}.py", f"{stem}.pyi", join(stem, "__init__.py"), join(stem, "__init__.pyi")]
+            if rel
+            else [join(stem, "__init__.py"), join(stem, "__init__.pyi")]
+        )
 
 
 def resolve_python(r: RepoResolver, i: int, imp: Import) -> list[str]:
@@ -159,8 +159,10 @@ def resolve_python(r: RepoResolver, i: int, imp: Import) -> list[str]:
         def find(dotted):
             return r.python_file_in(base, dotted)
     else:
+
         def find(dotted):
             return r.python_module(dotted, importer) if dotted else None
+
     found = []
     names = imp.names if imp.kind == "from" else ()
     plain_names = [n for n in names if n != "*"]
@@ -183,7 +185,7 @@ def resolve_python(r: RepoResolver, i: int, imp: Import) -> list[str]:
 
 
 def _python_module_name(path: str, root: str) -> str | None:
-    rel = path[len(root) + 1:] if root else path
+    rel = path[len(root) + 1 :] if root else path
     if root and not path.startswith(root + "/"):
         return None
     stem = re.sub(r"\.pyi?$", "", rel)
@@ -230,7 +232,7 @@ def resolve_js(r: RepoResolver, i: int, imp: Import) -> list[str]:
                 return found
     for name, folder in r.index.package_json_names.items():
         if spec == name or spec.startswith(name + "/"):
-            found = _first(r, js_candidates(join(folder, spec[len(name) + 1:] or "index") or ""))
+            found = _first(r, js_candidates(join(folder, spec[len(name) + 1 :] or "index") or ""))
             if found:
                 return found
     # Common bundler aliases when no config says otherwise: `@/x` and `~/x` mean `src/x`.
@@ -244,7 +246,7 @@ def _match_alias(alias: str, spec: str) -> str | None:
         return "" if spec == alias else None
     prefix, suffix = alias.split("*", 1)
     if spec.startswith(prefix) and spec.endswith(suffix) and len(spec) >= len(prefix) + len(suffix):
-        return spec[len(prefix):len(spec) - len(suffix)]
+        return spec[len(prefix) : len(spec) - len(suffix)]
     return None
 
 
@@ -280,8 +282,6 @@ def resolve_c(r: RepoResolver, i: int, imp: Import) -> list[str]:
 def _include_roots(r: RepoResolver) -> list[str]:
     roots = [d for d in r.index.dirs if posixpath.basename(d) in INCLUDE_ROOT_NAMES]
     return sorted(roots, key=lambda d: (d.count("/"), d)) + [""]
-
-
 
 
 # ---- Java / Kotlin / Scala, C# (package-scoped symbols) ---------------------------------------------
@@ -326,8 +326,9 @@ def resolve_jvm(r: RepoResolver, i: int, imp: Import) -> list[str]:
         files = by_symbol.get((".".join(parts[:k]), parts[k]))
         if files:
             return list(files)
-    found = r.index.first_existing([f"{'/'.join(parts[:k])}{ext}" for k in range(len(parts), 1, -1)
-                                    for ext in (".java", ".kt", ".scala")])
+    found = r.index.first_existing(
+        [f"{'/'.join(parts[:k])}{ext}" for k in range(len(parts), 1, -1) for ext in (".java", ".kt", ".scala")]
+    )
     if found:
         return [found]
     for k in range(len(parts), 1, -1):
@@ -374,7 +375,7 @@ def resolve_go(r: RepoResolver, i: int, imp: Import) -> list[str]:
     importer = r.path(i)
     for module, folder in r.index.go_modules:
         if imp.target == module or imp.target.startswith(module + "/"):
-            package_dir = join(folder, imp.target[len(module) + 1:]) or ""
+            package_dir = join(folder, imp.target[len(module) + 1 :]) or ""
             return _go_package_files(r, package_dir, importer)
     if imp.target.startswith("."):
         return _go_package_files(r, join(dirname(importer), imp.target) or "", importer)
@@ -429,8 +430,9 @@ def _rust_crate_root(r: RepoResolver, path: str) -> str | None:
 
 def _rust_parent_module(r: RepoResolver, path: str) -> str | None:
     folder = dirname(_rust_child_dir(path))
-    return r.index.first_existing([folder + ".rs" if folder else None, join(folder, "mod.rs"),
-                                   join(folder, "lib.rs"), join(folder, "main.rs")])
+    return r.index.first_existing(
+        [folder + ".rs" if folder else None, join(folder, "mod.rs"), join(folder, "lib.rs"), join(folder, "main.rs")]
+    )
 
 
 def resolve_rust(r: RepoResolver, i: int, imp: Import) -> list[str]:
@@ -491,7 +493,7 @@ def resolve_php(r: RepoResolver, i: int, imp: Import) -> list[str]:
     name = imp.target.strip("\\")
     for prefix, folder in r.index.psr4:
         if name == prefix or name.startswith(prefix + "\\") or not prefix:
-            rest = name[len(prefix):].strip("\\") if prefix else name
+            rest = name[len(prefix) :].strip("\\") if prefix else name
             found = _first(r, [join(folder, rest.replace("\\", "/") + ".php")])
             if found:
                 return found
@@ -510,7 +512,7 @@ def resolve_dart(r: RepoResolver, i: int, imp: Import) -> list[str]:
     if imp.target.startswith("dart:"):
         return []
     if imp.target.startswith("package:"):
-        package, _, rest = imp.target[len("package:"):].partition("/")
+        package, _, rest = imp.target[len("package:") :].partition("/")
         folder = r.index.pub_packages.get(package)
         return _first(r, [join(folder, rest)]) if folder is not None else []
     return _first(r, [join(dirname(importer), imp.target)])
@@ -544,8 +546,9 @@ def resolve_module(r: RepoResolver, i: int, imp: Import) -> list[str]:
 
 
 def _module_roots(r: RepoResolver) -> list[str]:
-    roots = [d for d in sorted(r.index.dirs, key=lambda d: (d.count("/"), d))
-             if posixpath.basename(d) in SOURCE_ROOT_NAMES]
+    roots = [
+        d for d in sorted(r.index.dirs, key=lambda d: (d.count("/"), d)) if posixpath.basename(d) in SOURCE_ROOT_NAMES
+    ]
     return [""] + roots
 
 

@@ -24,30 +24,32 @@ from pipeline.schema import make_id
 # 128K tokens at ~3 bytes of code per token (DeepSeek's tokenizer averages a little more on code).
 DEFAULT_MAX_SAMPLE_BYTES = 128 * 1024 * 3
 
-SAMPLES_SCHEMA = pa.schema([
-    pa.field("id", pa.string(), nullable=False),
-    pa.field("source", pa.string()),
-    pa.field("repo_name", pa.string()),
-    pa.field("path", pa.string()),  # null: a sample holds many files (see file_paths)
-    pa.field("url", pa.string()),
-    pa.field("language", pa.string()),  # the main language of the sample, by bytes
-    pa.field("content", pa.string()),
-    pa.field("size_bytes", pa.int64()),
-    pa.field("languages", pa.list_(pa.string())),
-    pa.field("file_paths", pa.list_(pa.string())),
-    pa.field("file_ids", pa.list_(pa.string())),
-    pa.field("n_files", pa.int64()),
-    pa.field("license", pa.string()),
-    pa.field("n_import_edges", pa.int64()),  # imports found in the sample's files
-    pa.field("n_resolved_edges", pa.int64()),  # distinct edges to files of the repository
-    pa.field("n_cycle_edges", pa.int64()),  # resolved edges inside an import cycle
-    pa.field("n_backward_edges", pa.int64()),  # resolved edges whose target is not placed before
-    pa.field("n_unparsed_files", pa.int64()),  # over the size/time budget or failed to parse
-    pa.field("n_capped_files", pa.int64()),  # files with more dependencies than MAX_TARGETS_PER_FILE
-    # which consecutive range of a repository's files (by path) the sample came from, when the repository
-    # was over --max-repo-bytes / --max-repo-files and was split; null when it was taken whole
-    pa.field("repo_part", pa.int64()),
-])
+SAMPLES_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string()),
+        pa.field("repo_name", pa.string()),
+        pa.field("path", pa.string()),  # null: a sample holds many files (see file_paths)
+        pa.field("url", pa.string()),
+        pa.field("language", pa.string()),  # the main language of the sample, by bytes
+        pa.field("content", pa.string()),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("languages", pa.list_(pa.string())),
+        pa.field("file_paths", pa.list_(pa.string())),
+        pa.field("file_ids", pa.list_(pa.string())),
+        pa.field("n_files", pa.int64()),
+        pa.field("license", pa.string()),
+        pa.field("n_import_edges", pa.int64()),  # imports found in the sample's files
+        pa.field("n_resolved_edges", pa.int64()),  # distinct edges to files of the repository
+        pa.field("n_cycle_edges", pa.int64()),  # resolved edges inside an import cycle
+        pa.field("n_backward_edges", pa.int64()),  # resolved edges whose target is not placed before
+        pa.field("n_unparsed_files", pa.int64()),  # over the size/time budget or failed to parse
+        pa.field("n_capped_files", pa.int64()),  # files with more dependencies than MAX_TARGETS_PER_FILE
+        # which consecutive range of a repository's files (by path) the sample came from, when the repository
+        # was over --max-repo-bytes / --max-repo-files and was split; null when it was taken whole
+        pa.field("repo_part", pa.int64()),
+    ]
+)
 
 
 _NO_SPEC = LanguageSpec(name="", kind="prose")
@@ -97,19 +99,31 @@ def repo_graph(rows: list[dict], registry: Registry | None = None, budget: Budge
     resolver = RepoResolver(RepoIndex(paths, contents), facts, [s.extensions if s else () for s in specs])
     edges, n_imports, n_resolved = resolver.edges()
     sequences, component = dependency_order(paths, edges)
-    return RepoGraph(paths, sequences, edges, component, n_imports, n_resolved,
-                     [f.status for f in facts], [row.get("language") for row in rows], resolver.capped)
+    return RepoGraph(
+        paths,
+        sequences,
+        edges,
+        component,
+        n_imports,
+        n_resolved,
+        [f.status for f in facts],
+        [row.get("language") for row in rows],
+        resolver.capped,
+    )
 
 
-def repo_samples(rows: list[dict], registry: Registry | None = None,
-                 options: SampleOptions = SampleOptions()) -> tuple[list[dict], Counter]:
+def repo_samples(
+    rows: list[dict], registry: Registry | None = None, options: SampleOptions = SampleOptions()
+) -> tuple[list[dict], Counter]:
     """Samples of one repository (rows share a repo_name) and counters for the stage's statistics."""
     if not rows:
         return [], Counter()
     registry = registry or default_registry()
     graph = repo_graph(rows, registry, options.budget)
-    rendered = [render_file(graph.paths[i], rows[i].get("content") or "", spec_for(rows[i], registry),
-                            options.header) for i in range(len(rows))]
+    rendered = [
+        render_file(graph.paths[i], rows[i].get("content") or "", spec_for(rows[i], registry), options.header)
+        for i in range(len(rows))
+    ]
     sizes = [len(text.encode("utf-8", "surrogatepass")) for text in rendered]
     repo_name = rows[0].get("repo_name")
     prefix = repo_prefix(repo_name, options.header)
@@ -131,31 +145,39 @@ def repo_samples(rows: list[dict], registry: Registry | None = None,
         languages = [lang for lang, _ in sorted(bytes_by_language.items(), key=lambda kv: (-kv[1], kv[0]))]
         # The main language is the largest *code* language: a long LICENSE must not make a Go repo "Text".
         code = [lang for lang in languages if (registry.get(lang) or _NO_SPEC).kind == "code"]
-        samples.append({
-            "id": make_id("repo-sample", repo_name, str(k), graph.paths[group[0]]),
-            "source": rows[group[0]].get("source"),
-            "repo_name": repo_name,
-            "path": None,
-            "url": None,
-            "language": (code or languages or [None])[0],
-            "content": content,
-            "size_bytes": len(content.encode("utf-8", "surrogatepass")),
-            "languages": languages,
-            "file_paths": [graph.paths[i] for i in group],
-            "file_ids": [rows[i].get("id") for i in group],
-            "n_files": len(group),
-            "license": license_,
-            "n_import_edges": sum(graph.n_imports[i] for i in group),
-            "n_resolved_edges": len(sample_edges),
-            "n_cycle_edges": sum(1 for e in sample_edges if e in cycle_edges),
-            "n_backward_edges": sum(1 for a, b in sample_edges if position[b] > position[a]),
-            "n_unparsed_files": sum(1 for i in group if graph.statuses[i] in NO_IMPORTS_STATUSES),
-            "n_capped_files": sum(1 for i in group if graph.capped[i]),
-            "repo_part": rows[0].get("repo_part"),
-        })
-    stats = Counter(files=len(rows), samples=len(samples), imports=sum(graph.n_imports),
-                    resolved_imports=sum(graph.n_resolved), edges=len(graph.edges),
-                    cycle_edges=len(cycle_edges), capped_files=sum(graph.capped))
+        samples.append(
+            {
+                "id": make_id("repo-sample", repo_name, str(k), graph.paths[group[0]]),
+                "source": rows[group[0]].get("source"),
+                "repo_name": repo_name,
+                "path": None,
+                "url": None,
+                "language": (code or languages or [None])[0],
+                "content": content,
+                "size_bytes": len(content.encode("utf-8", "surrogatepass")),
+                "languages": languages,
+                "file_paths": [graph.paths[i] for i in group],
+                "file_ids": [rows[i].get("id") for i in group],
+                "n_files": len(group),
+                "license": license_,
+                "n_import_edges": sum(graph.n_imports[i] for i in group),
+                "n_resolved_edges": len(sample_edges),
+                "n_cycle_edges": sum(1 for e in sample_edges if e in cycle_edges),
+                "n_backward_edges": sum(1 for a, b in sample_edges if position[b] > position[a]),
+                "n_unparsed_files": sum(1 for i in group if graph.statuses[i] in NO_IMPORTS_STATUSES),
+                "n_capped_files": sum(1 for i in group if graph.capped[i]),
+                "repo_part": rows[0].get("repo_part"),
+            }
+        )
+    stats = Counter(
+        files=len(rows),
+        samples=len(samples),
+        imports=sum(graph.n_imports),
+        resolved_imports=sum(graph.n_resolved),
+        edges=len(graph.edges),
+        cycle_edges=len(cycle_edges),
+        capped_files=sum(graph.capped),
+    )
     stats.update(f"status_{s}" for s in graph.statuses)
     return samples, stats
 
@@ -192,8 +214,9 @@ def pack(sequences: list[list[int]], sizes: list[int], max_bytes: int) -> list[l
     return groups
 
 
-def samples_table(table: pa.Table, options: SampleOptions = SampleOptions(),
-                  registry: Registry | None = None) -> pa.Table:
+def samples_table(
+    table: pa.Table, options: SampleOptions = SampleOptions(), registry: Registry | None = None
+) -> pa.Table:
     """All samples of the repositories (or parts of repositories: a `repo_part` column) in `table`
     (rows of the `files` dataset)."""
     by_repo: dict[tuple, list[dict]] = {}

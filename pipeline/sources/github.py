@@ -54,6 +54,7 @@ class IngestOptions:
 
 # ---- driver side: which repositories are there -------------------------------------------------
 
+
 def repo_name_from(name: str) -> str:
     """`owner__name` -> `owner/name`; archive and `.git` suffixes dropped."""
     for suffix in (*readers.ARCHIVE_SUFFIXES, ".git"):
@@ -107,14 +108,21 @@ def _sources_in_folder(folder: str) -> list[RepoSource]:
 
 # ---- executor side: one repository -> rows -----------------------------------------------------
 
+
 def read_repository(source: RepoSource, options: IngestOptions) -> Iterator[dict]:
     """Rows for every entry of the repository; a repository that cannot be read becomes one reject."""
     try:
         listing = _open(source, options)
         for entry in listing.entries:
             yield _entry_row(source, entry, listing, options)
-    except (OSError, subprocess.CalledProcessError, ValueError, EOFError, readers.tarfile.TarError,
-            readers.zipfile.BadZipFile) as error:
+    except (
+        OSError,
+        subprocess.CalledProcessError,
+        ValueError,
+        EOFError,
+        readers.tarfile.TarError,
+        readers.zipfile.BadZipFile,
+    ) as error:
         yield files_row(source, None, None, reason=f"unreadable_repository: {_describe(error)}")
 
 
@@ -138,21 +146,27 @@ def _clone(url: str, cache: str) -> str:
     if not os.path.exists(done_marker):
         subprocess.run(["rm", "-rf", target], check=True)
         os.makedirs(cache, exist_ok=True)
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", url, target], check=True,
-                       capture_output=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        subprocess.run(
+            ["git", "clone", "--quiet", "--depth", "1", url, target],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
         open(done_marker, "w").close()
     return target
 
 
 def _describe(error: Exception) -> str:
     if isinstance(error, subprocess.CalledProcessError):
-        return (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:][0] if error.stderr \
+        return (
+            (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()[-1:][0]
+            if error.stderr
             else f"git exited with {error.returncode}"
+        )
     return f"{type(error).__name__}: {error}"
 
 
-def _entry_row(source: RepoSource, entry: readers.Entry, listing: readers.RepoListing,
-               options: IngestOptions) -> dict:
+def _entry_row(source: RepoSource, entry: readers.Entry, listing: readers.RepoListing, options: IngestOptions) -> dict:
     path = entry.path
     common = {"commit": listing.commit, "license": listing.license}
     if not _is_valid_utf8(path):
@@ -166,14 +180,28 @@ def _entry_row(source: RepoSource, entry: readers.Entry, listing: readers.RepoLi
     if path_rule:
         return files_row(source, path, None, reason=path_rule, size=entry.size, **flags, **common)
     if entry.size > options.max_file_bytes:
-        return files_row(source, path, None, reason=f"too_large: {entry.size} bytes > {options.max_file_bytes}",
-                         size=entry.size, **flags, **common)
+        return files_row(
+            source,
+            path,
+            None,
+            reason=f"too_large: {entry.size} bytes > {options.max_file_bytes}",
+            size=entry.size,
+            **flags,
+            **common,
+        )
     if os.path.splitext(path)[1].lower() in BINARY_EXTENSIONS:
         return files_row(source, path, None, reason="binary: extension", size=entry.size, **flags, **common)
     data = entry.read(options.max_file_bytes + 1)
     if len(data) > options.max_file_bytes:  # the listing's size was wrong (or the file grew)
-        return files_row(source, path, None, reason=f"too_large: over {options.max_file_bytes} bytes",
-                         size=len(data), **flags, **common)
+        return files_row(
+            source,
+            path,
+            None,
+            reason=f"too_large: over {options.max_file_bytes} bytes",
+            size=len(data),
+            **flags,
+            **common,
+        )
     text, problem = decode_text(data)
     if problem:
         return files_row(source, path, None, reason=problem, size=len(data), **flags, **common)
@@ -209,9 +237,18 @@ def _printable(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def files_row(source: RepoSource, path: str | None, content: str | None, reason: str | None = None,
-              language: str | None = None, size: int | None = None, is_vendored: bool = False,
-         is_generated: bool = False, commit: str | None = None, license: str | None = None) -> dict:
+def files_row(
+    source: RepoSource,
+    path: str | None,
+    content: str | None,
+    reason: str | None = None,
+    language: str | None = None,
+    size: int | None = None,
+    is_vendored: bool = False,
+    is_generated: bool = False,
+    commit: str | None = None,
+    license: str | None = None,
+) -> dict:
     return {
         "id": make_id(SOURCE, source.repo_name, path if path is not None else f"<{source.location}>"),
         "source": SOURCE,

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
-LICENSE_FILE = re.compile(r"^(?:licen[cs]e|copying|unlicen[cs]e)(?:[-_.](?:md|txt|rst|mit|apache|bsd|gpl))?$",
-                          re.IGNORECASE)
+LICENSE_FILE = re.compile(
+    r"^(?:licen[cs]e|copying|unlicen[cs]e)(?:[-_.](?:md|txt|rst|mit|apache|bsd|gpl))?$", re.IGNORECASE
+)
 
 # Checked in order: more specific texts first (LGPL and AGPL mention the GPL).
 SPDX_PHRASES: list[tuple[str, tuple[str, ...]]] = [

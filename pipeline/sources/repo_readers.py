@@ -49,6 +49,7 @@ def is_unsafe(path: str) -> bool:
 
 # ---- plain folders -----------------------------------------------------------------------------
 
+
 def list_folder(root: str) -> RepoListing:
     license_id = None
     for name in sorted(os.listdir(root)):
@@ -101,6 +102,7 @@ def _file_reader(full: bytes) -> Callable[[int], bytes]:
 
 # ---- git repositories (HEAD, not the work tree) ------------------------------------------------
 
+
 def is_git_repository(path: str) -> bool:
     if os.path.isdir(os.path.join(path, ".git")):
         return True
@@ -150,8 +152,9 @@ class _GitBlobReader:
     """One `git cat-file --batch` process per repository instead of one process per file."""
 
     def __init__(self, repo: str):
-        self.process = subprocess.Popen(["git", "-C", repo, "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            ["git", "-C", repo, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
 
     def blob(self, sha: str, limit: int) -> bytes:
         self.process.stdin.write(sha.encode() + b"\n")
@@ -217,7 +220,7 @@ def list_tar(archive: str) -> RepoListing:
             for member in members:
                 if member.isdir():
                     continue
-                path = member.name[len(top):] if top and member.name.startswith(top) else member.name
+                path = member.name[len(top) :] if top and member.name.startswith(top) else member.name
                 if is_unsafe(member.name) or is_unsafe(path):
                     yield Entry(path, member.size, UNSAFE_PATH)
                 elif member.issym() or member.islnk():
@@ -228,8 +231,9 @@ def list_tar(archive: str) -> RepoListing:
                     stream = tar.extractfile(member)
                     yield Entry(path, member.size, FILE, lambda limit, stream=stream: stream.read(limit))
 
-    return RepoListing(entries(), commit if commit and HEX_SHA.match(commit) else None,
-                       spdx_id(license_text) if license_text else None)
+    return RepoListing(
+        entries(), commit if commit and HEX_SHA.match(commit) else None, spdx_id(license_text) if license_text else None
+    )
 
 
 def list_zip(archive: str) -> RepoListing:
@@ -239,7 +243,7 @@ def list_zip(archive: str) -> RepoListing:
     comment = handle.comment.decode("ascii", "replace").strip()
     license_id = None
     for info in infos:
-        path = info.filename[len(top):]
+        path = info.filename[len(top) :]
         if is_license_file(path) and not info.is_dir():
             with handle.open(info) as stream:
                 license_id = spdx_id(stream.read(LICENSE_READ_LIMIT).decode("utf-8", "replace"))
@@ -249,7 +253,7 @@ def list_zip(archive: str) -> RepoListing:
             for info in infos:
                 if info.is_dir():
                     continue
-                path = info.filename[len(top):] if top and info.filename.startswith(top) else info.filename
+                path = info.filename[len(top) :] if top and info.filename.startswith(top) else info.filename
                 mode = info.external_attr >> 16
                 if is_unsafe(info.filename) or is_unsafe(path):
                     yield Entry(path, info.file_size, UNSAFE_PATH)

@@ -44,16 +44,18 @@ READ_BYTES = 64 << 10  # compressed bytes read per step; decompression output is
 # The manifest columns we use (The Stack v2 metadata names), normalized to these types. Its `language`
 # is not among them: our own detection decides, as for every other source.
 REQUIRED_COLUMNS = ("blob_id", "repo_name", "path")
-MANIFEST_SCHEMA = pa.schema([
-    pa.field("manifest_row", pa.int64()),  # position in the manifest: names a row whose path is missing
-    pa.field("blob_id", pa.string()),
-    pa.field("repo_name", pa.string()),
-    pa.field("path", pa.string()),
-    pa.field("src_encoding", pa.string()),
-    pa.field("length_bytes", pa.int64()),
-    pa.field("detected_licenses", pa.string()),
-    pa.field("revision_id", pa.string()),
-])
+MANIFEST_SCHEMA = pa.schema(
+    [
+        pa.field("manifest_row", pa.int64()),  # position in the manifest: names a row whose path is missing
+        pa.field("blob_id", pa.string()),
+        pa.field("repo_name", pa.string()),
+        pa.field("path", pa.string()),
+        pa.field("src_encoding", pa.string()),
+        pa.field("length_bytes", pa.int64()),
+        pa.field("detected_licenses", pa.string()),
+        pa.field("revision_id", pa.string()),
+    ]
+)
 MANIFEST_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 
 
@@ -74,6 +76,7 @@ class CorruptGzip(Exception):
 
 
 # ---- driver side: the manifest -------------------------------------------------------------------
+
 
 def manifest_files(uri: str, fetch: FetchSettings) -> list[str]:
     """Manifest files named by `uri`: a file, a folder or prefix (recursively), or a glob; local or s3://."""
@@ -113,8 +116,12 @@ def _s3_manifest_files(uri: str, fetch: FetchSettings) -> list[str]:
         keys = list_s3(prefix, fetch)
     except Exception as error:  # listing errors come straight from botocore
         raise UsageError(f"cannot list manifest {uri}: {error}") from None
-    return sorted(u for u in keys if u.endswith(MANIFEST_SUFFIXES)  # Spark's _temporary, our _rejects: skipped
-                  and not any(part.startswith(("_", ".")) for part in u[len(prefix):].split("/")))
+    return sorted(
+        u
+        for u in keys
+        if u.endswith(MANIFEST_SUFFIXES)  # Spark's _temporary, our _rejects: skipped
+        and not any(part.startswith(("_", ".")) for part in u[len(prefix) :].split("/"))
+    )
 
 
 def read_manifest(uri: str, fetch: FetchSettings) -> tuple[pa.Table, int]:
@@ -136,12 +143,15 @@ def _read_manifest_file(uri: str, fetch: FetchSettings) -> pa.Table:
     except FetchError as error:
         raise UsageError(f"cannot read manifest {uri}: {error}") from None
     except (OSError, pa.ArrowInvalid) as error:
-        raise UsageError(f"manifest {uri} is not a readable {'Parquet' if uri.endswith('.parquet') else 'CSV'} "
-                         f"file: {error}") from None
+        raise UsageError(
+            f"manifest {uri} is not a readable {'Parquet' if uri.endswith('.parquet') else 'CSV'} file: {error}"
+        ) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
-        raise UsageError(f"manifest {uri} has no column(s) {', '.join(missing)} (expected The Stack v2 "
-                         f"metadata columns: {', '.join(MANIFEST_SCHEMA.names[1:])})")
+        raise UsageError(
+            f"manifest {uri} has no column(s) {', '.join(missing)} (expected The Stack v2 "
+            f"metadata columns: {', '.join(MANIFEST_SCHEMA.names[1:])})"
+        )
     return _normalize(table, uri)
 
 
@@ -171,8 +181,9 @@ def _normalize(table: pa.Table, uri: str) -> pa.Table:
                 column = pc.binary_join(column.cast(pa.list_(pa.string())), " AND ")
             columns.append(column.cast(target.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise UsageError(f"manifest {uri}: column {target.name} ({column.type}) is not "
-                             f"{target.type}: {error}") from None
+            raise UsageError(
+                f"manifest {uri}: column {target.name} ({column.type}) is not {target.type}: {error}"
+            ) from None
     return pa.Table.from_arrays(columns, schema=MANIFEST_SCHEMA)
 
 
@@ -188,6 +199,7 @@ def manifest_chunks(table: pa.Table, rows_per_chunk: int) -> list[bytes]:
 
 
 # ---- executor side: manifest rows -> files rows --------------------------------------------------
+
 
 def read_chunk_batches(batches: Iterator[pa.RecordBatch], options: SwhOptions) -> Iterator[pa.RecordBatch]:
     """mapInArrow body: batches of manifest chunks (IPC bytes) in, batches of FILES_SCHEMA rows out."""
@@ -233,20 +245,35 @@ def entry_row(entry: dict, options: SwhOptions) -> dict:
     if vendored or generated:
         return files_row(source, path, None, reason=vendored or generated, size=declared, **flags, **common)
     if declared is not None and declared > options.max_file_bytes:
-        return files_row(source, path, None, reason=f"too_large: {declared} bytes > {options.max_file_bytes}",
-                         size=declared, **flags, **common)
+        return files_row(
+            source,
+            path,
+            None,
+            reason=f"too_large: {declared} bytes > {options.max_file_bytes}",
+            size=declared,
+            **flags,
+            **common,
+        )
     if os.path.splitext(path)[1].lower() in BINARY_EXTENSIONS:
         return files_row(source, path, None, reason="binary: extension", size=declared, **flags, **common)
     try:
         data = fetch_blob(blob_id, options)
     except BlobTooLarge:
-        return files_row(source, path, None, reason=f"too_large: over {options.max_file_bytes} bytes",
-                         size=declared, **flags, **common)
+        return files_row(
+            source,
+            path,
+            None,
+            reason=f"too_large: over {options.max_file_bytes} bytes",
+            size=declared,
+            **flags,
+            **common,
+        )
     except CorruptGzip as error:
         return files_row(source, path, None, reason=f"corrupt_gzip: {error}", size=declared, **flags, **common)
     except Exception as error:  # FetchError, or a client error that escaped the retry loop
-        return files_row(source, path, None, reason=f"fetch_failed:{failure_kind(error)}", size=declared,
-                         **flags, **common)
+        return files_row(
+            source, path, None, reason=f"fetch_failed:{failure_kind(error)}", size=declared, **flags, **common
+        )
     text, problem = decode_blob(data, entry.get("src_encoding"))
     if problem:
         return files_row(source, path, None, reason=problem, size=len(data), **flags, **common)

@@ -28,11 +28,11 @@ class EncodedBatch:
     modes: np.ndarray  # int8, fim.NONE / PSM / SPM per document
 
 
-def encode_documents(texts: list[str], doc_ids: list[str], tokenizer: LoadedTokenizer,
-                     fim: FimSettings, append_eos: bool = True) -> EncodedBatch:
+def encode_documents(
+    texts: list[str], doc_ids: list[str], tokenizer: LoadedTokenizer, fim: FimSettings, append_eos: bool = True
+) -> EncodedBatch:
     if fim.rate > 0:
-        plan = plan_fim(doc_ids, np.fromiter(map(len, texts), np.int64, len(texts)), fim.seed, fim.rate,
-                        fim.spm_rate)
+        plan = plan_fim(doc_ids, np.fromiter(map(len, texts), np.int64, len(texts)), fim.seed, fim.rate, fim.spm_rate)
     else:
         zeros = np.zeros(len(texts), np.int64)
         plan = FimPlan(mode=zeros.astype(np.int8), lo=zeros, hi=zeros)
@@ -92,8 +92,8 @@ def decode_document(ids, tokenizer: LoadedTokenizer) -> tuple[int, str]:
     if len(ids) > 1 and ids[1] == special.fim_hole_id:
         body = ids[2:]
         cut = body.index(special.fim_end_id)
-        return SPM, rebuild_text([text(body[:cut]), text(body[cut + 1:])], SPM)
+        return SPM, rebuild_text([text(body[:cut]), text(body[cut + 1 :])], SPM)
     hole_at = ids.index(special.fim_hole_id)
     end_at = ids.index(special.fim_end_id, hole_at)
-    segments = [text(ids[1:hole_at]), text(ids[hole_at + 1:end_at]), text(ids[end_at + 1:])]
+    segments = [text(ids[1:hole_at]), text(ids[hole_at + 1 : end_at]), text(ids[end_at + 1 :])]
     return PSM, rebuild_text(segments, PSM)

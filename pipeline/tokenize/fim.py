@@ -39,16 +39,21 @@ def _splitmix64(values: np.ndarray) -> np.ndarray:
 
 def uniforms(doc_ids: list[str], seed: int, streams: int) -> np.ndarray:
     """`streams` independent uniform [0, 1) draws per document, shape (len(doc_ids), streams)."""
-    keys = np.fromiter((xxhash.xxh3_64_intdigest(doc_id.encode("utf-8", "surrogatepass"), seed=seed)
-                        for doc_id in doc_ids), dtype=np.uint64, count=len(doc_ids))
+    keys = np.fromiter(
+        (xxhash.xxh3_64_intdigest(doc_id.encode("utf-8", "surrogatepass"), seed=seed) for doc_id in doc_ids),
+        dtype=np.uint64,
+        count=len(doc_ids),
+    )
     with np.errstate(over="ignore"):
         columns = [_splitmix64(keys ^ _splitmix64(np.full_like(keys, k))) for k in range(streams)]
-    return np.stack([(c >> np.uint64(11)).astype(np.float64) * _U53 for c in columns], axis=1) \
-        if streams else np.empty((len(doc_ids), 0))
+    return (
+        np.stack([(c >> np.uint64(11)).astype(np.float64) * _U53 for c in columns], axis=1)
+        if streams
+        else np.empty((len(doc_ids), 0))
+    )
 
 
-def plan_fim(doc_ids: list[str], char_lengths: np.ndarray, seed: int, fim_rate: float,
-             spm_rate: float) -> FimPlan:
+def plan_fim(doc_ids: list[str], char_lengths: np.ndarray, seed: int, fim_rate: float, spm_rate: float) -> FimPlan:
     """Choose FIM per document: rate `fim_rate`, SPM among FIM documents at `spm_rate`, and two cut
     points drawn uniformly over the character positions 0..n and sorted."""
     n = np.asarray(char_lengths, dtype=np.int64)

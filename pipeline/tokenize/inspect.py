@@ -40,18 +40,23 @@ def read_token_folder(folder: str) -> tuple[dict | None, list[TokenShard]]:
     return manifest, shards
 
 
-def inspect(folder: str, documents: int = 3, chars: int = 400, tokenizer_spec: str | None = None,
-            out=sys.stdout) -> dict:
+def inspect(
+    folder: str, documents: int = 3, chars: int = 400, tokenizer_spec: str | None = None, out=sys.stdout
+) -> dict:
     manifest, shards = read_token_folder(folder)
-    counts = {"shards": len(shards), "documents": sum(len(s) for s in shards),
-              "tokens": sum(s.tokens for s in shards)}
-    print(f"{folder}: {counts['shards']} shard(s), {counts['documents']:,} documents, "
-          f"{counts['tokens']:,} tokens", file=out)
+    counts = {"shards": len(shards), "documents": sum(len(s) for s in shards), "tokens": sum(s.tokens for s in shards)}
+    print(
+        f"{folder}: {counts['shards']} shard(s), {counts['documents']:,} documents, {counts['tokens']:,} tokens",
+        file=out,
+    )
     if manifest is None:
         print("  (no _manifest.json: the run that wrote this folder did not finish)", file=out)
     for shard in shards:
-        print(f"  {os.path.basename(shard.prefix)}: {len(shard):,} documents, {shard.tokens:,} tokens, "
-              f"{shard.dtype.name}", file=out)
+        print(
+            f"  {os.path.basename(shard.prefix)}: {len(shard):,} documents, {shard.tokens:,} tokens, "
+            f"{shard.dtype.name}",
+            file=out,
+        )
     recorded = (manifest or {}).get("tokenizer") or {}
     if manifest:
         for language, count in list(manifest.get("tokens_by_language", {}).items())[:20]:
@@ -69,8 +74,10 @@ def inspect(folder: str, documents: int = 3, chars: int = 400, tokenizer_spec: s
             ids = shard[i]
             text = tokenizer.decoder.decode(ids.tolist(), skip_special_tokens=False)
             more = f" ... ({len(text) - chars:,} more characters)" if len(text) > chars else ""
-            print(f"\n--- {os.path.basename(shard.prefix)} document {i}: {len(ids):,} tokens\n"
-                  f"{text[:chars]}{more}", file=out)
+            print(
+                f"\n--- {os.path.basename(shard.prefix)} document {i}: {len(ids):,} tokens\n{text[:chars]}{more}",
+                file=out,
+            )
             shown += 1
     return counts
 

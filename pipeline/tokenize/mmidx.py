@@ -20,8 +20,7 @@ import numpy as np
 INDEX_HEADER = b"MMIDIDX\x00\x00"
 INDEX_VERSION = 1
 # Megatron's DType codes (numpy dtype -> code); it knows no unsigned type wider than 16 bits.
-DTYPE_CODES = {"uint8": 1, "int8": 2, "int16": 3, "int32": 4, "int64": 5, "float64": 6, "float32": 7,
-               "uint16": 8}
+DTYPE_CODES = {"uint8": 1, "int8": 2, "int16": 3, "int32": 4, "int64": 5, "float64": 6, "float32": 7, "uint16": 8}
 CODE_DTYPES = {code: np.dtype(name) for name, code in DTYPE_CODES.items()}
 _FIXED = struct.Struct("<9sQBQQ")  # header, version, dtype code, sequence count, document count
 
@@ -75,8 +74,11 @@ class ShardWriter:
         document_indices = np.arange(len(lengths) + 1, dtype=np.int64)
         idx_tmp = f"{self.prefix}.idx{self._tmp_suffix}"
         with open(idx_tmp, "wb") as handle:
-            handle.write(_FIXED.pack(INDEX_HEADER, INDEX_VERSION, DTYPE_CODES[self.dtype.name],
-                                     len(lengths), len(document_indices)))
+            handle.write(
+                _FIXED.pack(
+                    INDEX_HEADER, INDEX_VERSION, DTYPE_CODES[self.dtype.name], len(lengths), len(document_indices)
+                )
+            )
             handle.write(lengths.astype("<i4").tobytes())
             handle.write(pointers.astype("<i8").tobytes())
             handle.write(document_indices.astype("<i8").tobytes())
@@ -97,8 +99,9 @@ def write_shard(prefix: str, documents: list, dtype) -> ShardFiles:
     """Write a list of token-id sequences as one shard (small outputs and tests)."""
     writer = ShardWriter(prefix, dtype)
     arrays = [np.asarray(doc) for doc in documents]
-    writer.add(np.concatenate(arrays) if arrays else np.zeros(0, dtype),
-               np.array([len(a) for a in arrays], dtype=np.int64))
+    writer.add(
+        np.concatenate(arrays) if arrays else np.zeros(0, dtype), np.array([len(a) for a in arrays], dtype=np.int64)
+    )
     return writer.finish()
 
 
@@ -133,11 +136,9 @@ class TokenShard:
         self.document_indices = np.frombuffer(index, "<i8", documents, offset)
         data_bytes = int(self.sequence_lengths.sum(dtype=np.int64)) * self.dtype.itemsize
         if os.path.getsize(bin_path) != data_bytes:
-            raise IndexFormatError(f"{bin_path}: {os.path.getsize(bin_path)} bytes, the index implies "
-                                   f"{data_bytes}")
+            raise IndexFormatError(f"{bin_path}: {os.path.getsize(bin_path)} bytes, the index implies {data_bytes}")
         # numpy cannot memory-map an empty file
-        self._data = np.memmap(bin_path, mode="r", dtype=self.dtype) if data_bytes \
-            else np.zeros(0, self.dtype)
+        self._data = np.memmap(bin_path, mode="r", dtype=self.dtype) if data_bytes else np.zeros(0, self.dtype)
 
     def __len__(self) -> int:
         return len(self.sequence_lengths)
@@ -148,10 +149,13 @@ class TokenShard:
 
     def __getitem__(self, i: int) -> np.ndarray:
         start = int(self.sequence_pointers[i]) // self.dtype.itemsize
-        return np.asarray(self._data[start:start + int(self.sequence_lengths[i])])
+        return np.asarray(self._data[start : start + int(self.sequence_lengths[i])])
 
 
 def shard_prefixes(folder: str) -> list[str]:
     """Prefixes of the finished shards in a token folder, in name order."""
-    return sorted(os.path.join(folder, name[:-4]) for name in os.listdir(folder)
-                  if name.endswith(".idx") and not name.startswith(("_", ".")))
+    return sorted(
+        os.path.join(folder, name[:-4])
+        for name in os.listdir(folder)
+        if name.endswith(".idx") and not name.startswith(("_", "."))
+    )

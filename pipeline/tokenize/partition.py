@@ -32,18 +32,20 @@ UNKNOWN = "unknown"  # the language/source key for rows that have none (e.g. web
 # Reject rows keep these input columns (content is dropped: it is empty or unusable by definition).
 REJECT_COLUMNS = ["id", "source", "repo_name", "path", "url", "language"]
 
-OUTCOME_SCHEMA = pa.schema([
-    pa.field("kind", pa.string()),  # "shard" or "reject"
-    pa.field("shard", pa.string()),
-    pa.field("documents", pa.int64()),
-    pa.field("tokens", pa.int64()),
-    pa.field("fim_documents", pa.int64()),
-    pa.field("bytes", pa.int64()),
-    pa.field("tokens_by_language", pa.string()),  # JSON objects: small, and one schema for both kinds
-    pa.field("tokens_by_source", pa.string()),
-    *[pa.field(name, pa.string()) for name in REJECT_COLUMNS],
-    pa.field(REASON, pa.string()),
-])
+OUTCOME_SCHEMA = pa.schema(
+    [
+        pa.field("kind", pa.string()),  # "shard" or "reject"
+        pa.field("shard", pa.string()),
+        pa.field("documents", pa.int64()),
+        pa.field("tokens", pa.int64()),
+        pa.field("fim_documents", pa.int64()),
+        pa.field("bytes", pa.int64()),
+        pa.field("tokens_by_language", pa.string()),  # JSON objects: small, and one schema for both kinds
+        pa.field("tokens_by_source", pa.string()),
+        *[pa.field(name, pa.string()) for name in REJECT_COLUMNS],
+        pa.field(REASON, pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ class TokenizeSettings:
     def load(self):
         loaded = load_tokenizer(self.tokenizer, self.eos_token, self.fim_tokens, need_fim=self.fim.rate > 0)
         if self.tokenizer_sha256 and loaded.sha256 != self.tokenizer_sha256:
-            raise RuntimeError(f"tokenizer {self.tokenizer} at {loaded.path} differs from the driver's "
-                               f"(sha256 {loaded.sha256[:12]} != {self.tokenizer_sha256[:12]})")
+            raise RuntimeError(
+                f"tokenizer {self.tokenizer} at {loaded.path} differs from the driver's "
+                f"(sha256 {loaded.sha256[:12]} != {self.tokenizer_sha256[:12]})"
+            )
         return loaded
 
 
@@ -104,8 +108,13 @@ class _ShardRoller:
             base = ends[first - 1] if first else 0
             # documents up to and including the one that reaches the budget
             last = min(int(np.searchsorted(ends, base + room, side="left")), len(lengths) - 1)
-            self._write(tokens[base:ends[last]], lengths[first:last + 1], modes[first:last + 1],
-                        languages[first:last + 1], sources[first:last + 1])
+            self._write(
+                tokens[base : ends[last]],
+                lengths[first : last + 1],
+                modes[first : last + 1],
+                languages[first : last + 1],
+                sources[first : last + 1],
+            )
             first = last + 1
             if self.writer.tokens >= self.settings.shard_tokens:
                 yield self.finish()
@@ -115,18 +124,22 @@ class _ShardRoller:
         self.fim_documents += int(np.count_nonzero(modes != NONE))
         for key, counter in ((languages, self.by_language), (sources, self.by_source)):
             codes = pc.dictionary_encode(pc.fill_null(pc.cast(key, pa.string()), UNKNOWN))
-            sums = np.bincount(codes.indices.to_numpy(zero_copy_only=False), weights=lengths,
-                               minlength=len(codes.dictionary))
-            counter.update({name: int(total) for name, total in zip(codes.dictionary.to_pylist(), sums,
-                                                                     strict=True)})
+            sums = np.bincount(
+                codes.indices.to_numpy(zero_copy_only=False), weights=lengths, minlength=len(codes.dictionary)
+            )
+            counter.update({name: int(total) for name, total in zip(codes.dictionary.to_pylist(), sums, strict=True)})
 
     def finish(self) -> dict | None:
         if self.writer is None:
             return None
         files = self.writer.finish()
         row = {
-            "kind": "shard", "shard": os.path.basename(files.prefix), "documents": files.documents,
-            "tokens": files.tokens, "fim_documents": self.fim_documents, "bytes": files.bytes,
+            "kind": "shard",
+            "shard": os.path.basename(files.prefix),
+            "documents": files.documents,
+            "tokens": files.tokens,
+            "fim_documents": self.fim_documents,
+            "bytes": files.bytes,
             "tokens_by_language": json.dumps(dict(sorted(self.by_language.items()))),
             "tokens_by_source": json.dumps(dict(sorted(self.by_source.items()))),
         }
@@ -145,8 +158,9 @@ def _column(batch: pa.RecordBatch, name: str) -> pa.Array:
     return batch.column(index) if index >= 0 else pa.nulls(batch.num_rows, pa.string())
 
 
-def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, output: str,
-                       settings: TokenizeSettings) -> Iterator[pa.RecordBatch]:
+def tokenize_partition(
+    batches: Iterable[pa.RecordBatch], partition_index: int, output: str, settings: TokenizeSettings
+) -> Iterator[pa.RecordBatch]:
     """Tokenize a partition's documents into shards under `output`; yields OUTCOME_SCHEMA batches."""
     tokenizer = settings.load()
     roller = _ShardRoller(output, partition_index, settings, tokenizer.dtype)
@@ -157,8 +171,7 @@ def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, 
             reasons = reject_reasons(batch)
             rejected = pc.is_valid(reasons)
             if pc.any(rejected).as_py():
-                rejects = {name: pc.cast(_column(batch, name).filter(rejected), pa.string())
-                           for name in REJECT_COLUMNS}
+                rejects = {name: pc.cast(_column(batch, name).filter(rejected), pa.string()) for name in REJECT_COLUMNS}
                 yield _reject_batch(rejects, reasons.filter(rejected))
                 batch = batch.filter(pc.invert(rejected))
                 if batch.num_rows == 0:
@@ -166,10 +179,16 @@ def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, 
             rows = []
             for begin, end in text_ranges(batch.column("content"), ENCODE_BYTES):
                 part = batch.slice(begin, end - begin)
-                encoded = encode_documents(part.column("content").to_pylist(), part.column("id").to_pylist(),
-                                           tokenizer, settings.fim, settings.append_eos)
-                rows += roller.add(encoded.tokens, encoded.lengths, encoded.modes,
-                                   _column(part, "language"), _column(part, "source"))
+                encoded = encode_documents(
+                    part.column("content").to_pylist(),
+                    part.column("id").to_pylist(),
+                    tokenizer,
+                    settings.fim,
+                    settings.append_eos,
+                )
+                rows += roller.add(
+                    encoded.tokens, encoded.lengths, encoded.modes, _column(part, "language"), _column(part, "source")
+                )
             if rows:
                 yield pa.RecordBatch.from_pylist(rows, schema=OUTCOME_SCHEMA)
         last = roller.finish()
@@ -180,8 +199,13 @@ def tokenize_partition(batches: Iterable[pa.RecordBatch], partition_index: int, 
         raise
 
 
-def tokenize_partition_to(batches: Iterable[pa.RecordBatch], partition_index: int, output: str,
-                          settings: TokenizeSettings, endpoint: str | None = None) -> Iterator[pa.RecordBatch]:
+def tokenize_partition_to(
+    batches: Iterable[pa.RecordBatch],
+    partition_index: int,
+    output: str,
+    settings: TokenizeSettings,
+    endpoint: str | None = None,
+) -> Iterator[pa.RecordBatch]:
     """`tokenize_partition` into a local folder or an object store (s3://): there each shard is
     written to a local staging folder first and uploaded once complete."""
     if not storage.is_remote(output):

@@ -85,8 +85,7 @@ class LoadedTokenizer:
             "eos_token": special.eos_token,
             "eos_id": special.eos_id,
             "fim_tokens": list(special.fim_tokens) if special.fim_tokens else None,
-            "fim_ids": [special.fim_begin_id, special.fim_hole_id, special.fim_end_id]
-            if special.has_fim else None,
+            "fim_ids": [special.fim_begin_id, special.fim_hole_id, special.fim_end_id] if special.has_fim else None,
         }
 
 
@@ -107,8 +106,12 @@ def tokenizer_path(spec: str) -> Path:
     return path
 
 
-def load_tokenizer(spec: str = DEFAULT_TOKENIZER, eos_token: str | None = None,
-                   fim_tokens: tuple[str, str, str] | None = None, need_fim: bool = False) -> LoadedTokenizer:
+def load_tokenizer(
+    spec: str = DEFAULT_TOKENIZER,
+    eos_token: str | None = None,
+    fim_tokens: tuple[str, str, str] | None = None,
+    need_fim: bool = False,
+) -> LoadedTokenizer:
     """The tokenizer named by `spec`, loaded once per process (Spark reuses its Python workers)."""
     loaded = _load_cached(spec, eos_token, tuple(fim_tokens) if fim_tokens else None)
     if need_fim and not loaded.special.has_fim:
@@ -121,8 +124,7 @@ def load_tokenizer(spec: str = DEFAULT_TOKENIZER, eos_token: str | None = None,
 
 
 @functools.lru_cache(maxsize=4)
-def _load_cached(spec: str, eos_token: str | None,
-                 fim_tokens: tuple[str, str, str] | None) -> LoadedTokenizer:
+def _load_cached(spec: str, eos_token: str | None, fim_tokens: tuple[str, str, str] | None) -> LoadedTokenizer:
     path = tokenizer_path(spec)
     raw = path.read_bytes()
     try:
@@ -140,8 +142,13 @@ def _load_cached(spec: str, eos_token: str | None,
     encoder = Tokenizer.from_str(json.dumps(data))
     vocab_size = max(shipped.get_vocab_size(with_added_tokens=True), max(added.values(), default=-1) + 1)
     return LoadedTokenizer(
-        name=spec, path=str(path), sha256=hashlib.sha256(raw).hexdigest(), vocab_size=vocab_size,
-        special=special, encoder=encoder, _json_text=json_text,
+        name=spec,
+        path=str(path),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        vocab_size=vocab_size,
+        special=special,
+        encoder=encoder,
+        _json_text=json_text,
     )
 
 
@@ -175,8 +182,7 @@ def _find_eos(shipped: Tokenizer, added: dict[str, int], path: Path, override: s
     return {"eos_token": candidates[0], "eos_id": added[candidates[0]]}
 
 
-def _find_fim(shipped: Tokenizer, added: dict[str, int], path: Path,
-              override: tuple[str, str, str] | None) -> dict:
+def _find_fim(shipped: Tokenizer, added: dict[str, int], path: Path, override: tuple[str, str, str] | None) -> dict:
     if override:
         ids = [_token_id(shipped, token, path, "FIM") for token in override]
         return {"fim_tokens": override, "fim_begin_id": ids[0], "fim_hole_id": ids[1], "fim_end_id": ids[2]}
@@ -190,5 +196,9 @@ def _find_fim(shipped: Tokenizer, added: dict[str, int], path: Path,
     if len(found) != 3:
         return {}  # no FIM support; load_tokenizer(need_fim=True) turns this into an error
     tokens = (found["begin"], found["hole"], found["end"])
-    return {"fim_tokens": tokens, "fim_begin_id": added[tokens[0]], "fim_hole_id": added[tokens[1]],
-            "fim_end_id": added[tokens[2]]}
+    return {
+        "fim_tokens": tokens,
+        "fim_begin_id": added[tokens[0]],
+        "fim_hole_id": added[tokens[1]],
+        "fim_end_id": added[tokens[2]],
+    }

@@ -108,9 +108,7 @@ class ResumableReader(io.RawIOBase):
         for attempt in range(1, self._policy.attempts + 1):
             try:
                 if self._body is None:
-                    self._body, self._end = call_with_retries(
-                        lambda: self._opener(self._pos), self._policy, _retryable
-                    )
+                    self._body, self._end = call_with_retries(lambda: self._opener(self._pos), self._policy, _retryable)
                 data = self._body.read(size)
                 self._pos += len(data)
                 if not data and size and self._end is not None and self._pos < self._end:
@@ -147,9 +145,7 @@ def _retryable(error: BaseException) -> bool:
     code = _s3_error_code(error)
     if code is not None:
         return code in RETRYABLE_S3_CODES
-    return isinstance(error, (OSError, http.client.HTTPException, socket.timeout)) or _is_botocore_network(
-        error
-    )
+    return isinstance(error, (OSError, http.client.HTTPException, socket.timeout)) or _is_botocore_network(error)
 
 
 def _is_botocore_network(error: BaseException) -> bool:

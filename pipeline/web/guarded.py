@@ -151,4 +151,3 @@ def _serve(conn, progress, extractor: str) -> None:
         except Exception as error:  # reported to the parent, which fails the task with it
             mark(None)
             conn.send_bytes(b"P" + pickle.dumps(("error", f"{type(error).__name__}: {error}"[:500])))
-

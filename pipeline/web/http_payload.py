@@ -10,12 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.IGNORECASE
-)
-HTML_START = re.compile(
-    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
-)
+META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.IGNORECASE)
+HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 MAX_BODY_BYTES = 64 << 20  # inflated size of a body, as the WARC reader's limit on a record
 # Text with more than this share of control bytes or replacement characters is binary, not a page.
 MAX_BAD_CHAR_SHARE = 0.01

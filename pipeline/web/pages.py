@@ -55,9 +55,7 @@ class PageRejected(Exception):
         self.detail = detail
 
 
-def warc_uris_to_pages(
-    batches: Iterator[pa.RecordBatch], settings: IngestSettings
-) -> Iterator[pa.RecordBatch]:
+def warc_uris_to_pages(batches: Iterator[pa.RecordBatch], settings: IngestSettings) -> Iterator[pa.RecordBatch]:
     """map_batches body: a batch of WARC URIs in, `pages` batches out (each WARC streamed in turn)."""
     for batch in batches:
         for uri in batch.column(URI_COLUMN).to_pylist():

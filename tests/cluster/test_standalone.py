@@ -56,24 +56,34 @@ def zip_only_python(folder: Path) -> Path:
     inside that folder (the editable install's import hook) are not run, so `pipeline` is not importable."""
     subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(folder)], check=True)
     python = folder / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(site, "project_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
 
 
 def build_zip(target: Path) -> Path:
     """dist/pipeline.zip as `make dist` builds it, but into `target`."""
-    subprocess.run([sys.executable, "-m", "zipfile", "-c", str(target), "pipeline", "jobs", "language_specs"],
-                   cwd=REPO, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "zipfile", "-c", str(target), "pipeline", "jobs", "language_specs"], cwd=REPO, check=True
+    )
     return target
 
 
 def base_env(executor_python: Path) -> dict[str, str]:
     drop = ("PYTHONPATH", "CORPUS_SPARK_MASTER")
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith(("SPARK_", "PYSPARK_"))}
-    env.update(SPARK_HOME=str(spark_home()), SPARK_LOCAL_IP="127.0.0.1", SPARK_DAEMON_MEMORY="512m",
-               PYSPARK_PYTHON=str(executor_python), PYSPARK_DRIVER_PYTHON=sys.executable)
+    env.update(
+        SPARK_HOME=str(spark_home()),
+        SPARK_LOCAL_IP="127.0.0.1",
+        SPARK_DAEMON_MEMORY="512m",
+        PYSPARK_PYTHON=str(executor_python),
+        PYSPARK_DRIVER_PYTHON=sys.executable,
+    )
     return env
 
 
@@ -146,9 +156,17 @@ def cluster(tmp_path_factory, executor_python):
 
     def launch(name: str, args: list[str], extra_env: dict[str, str] | None = None) -> None:
         with open(root / f"{name}.log", "wb") as log:
-            processes.append(subprocess.Popen([spark_class, *args], env={**env, **(extra_env or {})}, cwd=root,
-                                              stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                              start_new_session=True))
+            processes.append(
+                subprocess.Popen(
+                    [spark_class, *args],
+                    env={**env, **(extra_env or {})},
+                    cwd=root,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
 
     def wait_for(condition, what: str, deadline: float):
         while time.time() < deadline:
@@ -162,16 +180,39 @@ def cluster(tmp_path_factory, executor_python):
 
     started = time.time()
     try:
-        launch("master", ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                          "--port", str(master_port), "--webui-port", str(ui_port)])
+        launch(
+            "master",
+            [
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(master_port),
+                "--webui-port",
+                str(ui_port),
+            ],
+        )
         deadline = started + START_TIMEOUT
         wait_for(lambda: json_of(ui), "master UI up", deadline)  # workers started earlier would back off
         worker_dirs = [root / f"worker{i}" for i in (1, 2)]
         for i, work in enumerate(worker_dirs, 1):
             work.mkdir()
-            launch(f"worker{i}", ["org.apache.spark.deploy.worker.Worker", master, "--host", "127.0.0.1",
-                                  "--cores", "1", "--memory", "1g", "--webui-port", str(free_port())],
-                   {"SPARK_WORKER_DIR": str(work)})
+            launch(
+                f"worker{i}",
+                [
+                    "org.apache.spark.deploy.worker.Worker",
+                    master,
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "1g",
+                    "--webui-port",
+                    str(free_port()),
+                ],
+                {"SPARK_WORKER_DIR": str(work)},
+            )
         wait_for(lambda: (json_of(ui) or {}).get("aliveworkers") == 2, "two alive workers", deadline)
         elapsed = time.time() - started
         print(f"\nstandalone cluster up in {elapsed:.1f} s")
@@ -182,12 +223,22 @@ def cluster(tmp_path_factory, executor_python):
 
 def test_executor_python_imports_the_package_only_from_the_zip(executor_python, tmp_path):
     probe = "import pipeline.langs.registry as r; print(r.__file__); print(len(r.default_registry().specs))"
-    alone = subprocess.run([str(executor_python), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                           env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    alone = subprocess.run(
+        [str(executor_python), "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     assert alone.returncode != 0 and "No module named 'pipeline'" in alone.stderr
     shipped = build_zip(tmp_path / "pipeline.zip")
-    with_zip = subprocess.run([str(executor_python), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                              env={**os.environ, "PYTHONPATH": str(shipped)})
+    with_zip = subprocess.run(
+        [str(executor_python), "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(shipped)},
+    )
     assert with_zip.returncode == 0, with_zip.stderr
     module_file, languages = with_zip.stdout.split()
     assert module_file.startswith(str(shipped) + os.sep)
@@ -197,15 +248,26 @@ def test_executor_python_imports_the_package_only_from_the_zip(executor_python, 
 def dataset_rows() -> list[dict]:
     """Exact copies (one with CRLF line ends), a near-duplicate cluster, a chain, unique rows, empty content."""
     base = random_code(1)
-    rows = [row(f"cluster{i}.py", render(replace_segments(base, [i], 10 + i) if i else base),
-                commit_date=f"2024-0{i + 1}-15") for i in range(4)]
+    rows = [
+        row(
+            f"cluster{i}.py",
+            render(replace_segments(base, [i], 10 + i) if i else base),
+            commit_date=f"2024-0{i + 1}-15",
+        )
+        for i in range(4)
+    ]
     chain = [random_code(7)]
     chain += [replace_segments(chain[-1], [0], 70)]
     chain += [replace_segments(chain[-1], [1], 71)]
     rows += [row(f"chain{i}.py", render(doc)) for i, doc in enumerate(chain)]
     rows += [row(f"unique{i}.py", render(random_code(100 + i))) for i in range(12)]
-    rows += [row("copy_lf.py", rows[-1]["content"]), row("copy_crlf.py", rows[-2]["content"].replace("\n", "\r\n")),
-             row("null.py", None), row("empty.py", ""), row("punct.py", "{}();")]
+    rows += [
+        row("copy_lf.py", rows[-1]["content"]),
+        row("copy_crlf.py", rows[-2]["content"].replace("\n", "\r\n")),
+        row("null.py", None),
+        row("empty.py", ""),
+        row("punct.py", "{}();"),
+    ]
     return rows
 
 
@@ -218,10 +280,12 @@ def write_two_part_input(folder: Path, rows: list[dict]) -> str:
 
 def outcome(folder: Path) -> dict:
     kept, rejects = read_output(folder)
-    return {"kept": sorted(r["id"] for r in kept),
-            "rejects": {r["id"]: r["reason"] for r in rejects},
-            "clusters": {r["id"]: r["cluster_id"] for r in kept + rejects},
-            "removed": json.loads((folder / "_manifest.json").read_text())["removed"]}
+    return {
+        "kept": sorted(r["id"] for r in kept),
+        "rejects": {r["id"]: r["reason"] for r in rejects},
+        "clusters": {r["id"]: r["cluster_id"] for r in kept + rejects},
+        "removed": json.loads((folder / "_manifest.json").read_text())["removed"],
+    }
 
 
 def executor_logs(cluster: Cluster, app_id: str) -> list[Path]:
@@ -233,14 +297,36 @@ def test_spark_submit_on_standalone_cluster_matches_local_mode(spark, cluster, t
     source = write_two_part_input(tmp_path / "in", rows)
     build_zip(tmp_path / "pipeline.zip")
     # As a user would type it, from a folder outside the repository, with paths relative to that folder.
-    command = [str(spark_home() / "bin" / "spark-submit"), "--master", cluster.master, "--driver-memory", "1g",
-               "--executor-memory", "1g", "--conf", "spark.ui.enabled=false", "--py-files", "pipeline.zip",
-               str(REPO / "jobs" / "dedup.py"), "--input", "in", "--output", "cluster_out"]
+    command = [
+        str(spark_home() / "bin" / "spark-submit"),
+        "--master",
+        cluster.master,
+        "--driver-memory",
+        "1g",
+        "--executor-memory",
+        "1g",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--py-files",
+        "pipeline.zip",
+        str(REPO / "jobs" / "dedup.py"),
+        "--input",
+        "in",
+        "--output",
+        "cluster_out",
+    ]
     log = tmp_path / "spark-submit.log"
     started = time.time()
     with open(log, "wb") as handle:
-        submit = subprocess.Popen(command, cwd=tmp_path, env=cluster.env, stdout=handle, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
+        submit = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=cluster.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         # Local mode meanwhile: both runs wait on task scheduling far more than they compute.
         assert dedup_main(["--input", source, "--output", str(tmp_path / "local_out")], spark=spark) == 0
@@ -248,8 +334,10 @@ def test_spark_submit_on_standalone_cluster_matches_local_mode(spark, cluster, t
         returncode = submit.wait(timeout=JOB_TIMEOUT)
     finally:
         stop_groups([submit])
-    print(f"local mode: {local_seconds:.1f} s; spark-submit on the cluster: {time.time() - started:.1f} s "
-          f"(cluster start {cluster.start_seconds:.1f} s)")
+    print(
+        f"local mode: {local_seconds:.1f} s; spark-submit on the cluster: {time.time() - started:.1f} s "
+        f"(cluster start {cluster.start_seconds:.1f} s)"
+    )
     assert returncode == 0, log_tail(log, 80)
 
     local = outcome(tmp_path / "local_out")

@@ -11,22 +11,24 @@ from pipeline.io.manifest import write_manifest
 from pipeline.io.storage import list_parquet_files
 from pipeline.schema import make_id
 
-WORDS = [f"{a}{b}" for a in ("get", "set", "make", "run", "load", "save", "read", "send", "find", "parse")
-         for b in ("Item", "User", "Data", "Value", "Node", "Path", "Key", "Index", "Size", "Name", "Buffer")]
+WORDS = [
+    f"{a}{b}"
+    for a in ("get", "set", "make", "run", "load", "save", "read", "send", "find", "parse")
+    for b in ("Item", "User", "Data", "Value", "Node", "Path", "Key", "Index", "Size", "Name", "Buffer")
+]
 
 
 def random_code(seed: int, segments: int = 10, tokens_per_segment: int = 40) -> list[list[str]]:
     """A document as segments of tokens (a line per 8 tokens when rendered)."""
     rng = random.Random(seed)
-    return [[rng.choice(WORDS) + str(rng.randrange(50)) for _ in range(tokens_per_segment)]
-            for _ in range(segments)]
+    return [[rng.choice(WORDS) + str(rng.randrange(50)) for _ in range(tokens_per_segment)] for _ in range(segments)]
 
 
 def render(segments: list[list[str]]) -> str:
     lines = []
     for segment in segments:
         for i in range(0, len(segment), 8):
-            lines.append("    " + "(".join(segment[i:i + 8]) + ");")
+            lines.append("    " + "(".join(segment[i : i + 8]) + ");")
     return "\n".join(lines) + "\n"
 
 
@@ -36,9 +38,17 @@ def replace_segments(segments, which: list[int], seed: int):
 
 
 def row(name: str, content: str | None, **extra) -> dict:
-    return {"id": make_id("github", "org/repo", name), "source": "github", "repo_name": "org/repo",
-            "path": name, "url": None, "language": "Python", "content": content,
-            "size_bytes": None if content is None else len(content.encode()), **extra}
+    return {
+        "id": make_id("github", "org/repo", name),
+        "source": "github",
+        "repo_name": "org/repo",
+        "path": name,
+        "url": None,
+        "language": "Python",
+        "content": content,
+        "size_bytes": None if content is None else len(content.encode()),
+        **extra,
+    }
 
 
 def write_input(folder, rows: list[dict]) -> str:

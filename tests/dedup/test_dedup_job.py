@@ -24,8 +24,13 @@ def mixed_rows() -> list[dict]:
     rows = [row(f"cluster{i}.py", text, commit_date=f"2024-0{i + 1}-15") for i, text in enumerate(cluster)]
     rows += [row(f"chain{i}.py", render(doc)) for i, doc in enumerate(chain)]
     rows += [row(f"unique{i}.py", render(random_code(100 + i))) for i in range(6)]
-    rows += [row("crlf_copy.py", rows[-1]["content"].replace("\n", "\r\n")),
-             row("null.py", None), row("empty1.py", ""), row("empty2.py", "\n"), row("punct.py", "{}();")]
+    rows += [
+        row("crlf_copy.py", rows[-1]["content"].replace("\n", "\r\n")),
+        row("null.py", None),
+        row("empty1.py", ""),
+        row("empty2.py", "\n"),
+        row("punct.py", "{}();"),
+    ]
     return rows
 
 
@@ -39,8 +44,7 @@ def first_run(spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dedup")
     rows = mixed_rows()
     source = write_input(tmp / "in", rows)
-    assert main(["--input", source, "--output", str(tmp / "out"), "--index-out", str(tmp / "index")],
-                spark=spark) == 0
+    assert main(["--input", source, "--output", str(tmp / "out"), "--index-out", str(tmp / "index")], spark=spark) == 0
     return tmp, rows
 
 
@@ -75,8 +79,16 @@ def test_components_on_spark_make_the_same_decisions(spark, first_run, tmp_path,
     manifest = json.loads((tmp_path / "out" / "_manifest.json").read_text())
     assert manifest["verified_edges"] > 0 and manifest["cc_rounds"] >= 0
     assert decisions_of(tmp_path / "out") == reference_dedup(rows, DedupParams())["decisions"]
-    assert set(manifest["phases"]) >= {"read_and_signatures", "exact", "bands_and_candidates", "verification",
-                                       "components", "decisions", "compute_and_write", "write_rejects"}
+    assert set(manifest["phases"]) >= {
+        "read_and_signatures",
+        "exact",
+        "bands_and_candidates",
+        "verification",
+        "components",
+        "decisions",
+        "compute_and_write",
+        "write_rejects",
+    }
 
 
 def test_rerun_at_repo_level_keeps_the_same_rows(spark, first_run):
@@ -88,16 +100,20 @@ def test_rerun_at_repo_level_keeps_the_same_rows(spark, first_run):
 def test_against_removes_rows_already_in_the_index(spark, first_run):
     tmp, rows = first_run
     unique0 = next(r for r in rows if r["path"] == "unique0.py")
-    new = [row("late_copy.py", render(replace_segments(random_code(100), [3], 555))),
-           row("fresh.py", render(random_code(999)))]
+    new = [
+        row("late_copy.py", render(replace_segments(random_code(100), [3], 555))),
+        row("fresh.py", render(random_code(999))),
+    ]
     source = write_input(tmp / "new", new)
-    assert main(["--input", source, "--output", str(tmp / "new_out"), "--against", str(tmp / "index")],
-                spark=spark) == 0
+    assert (
+        main(["--input", source, "--output", str(tmp / "new_out"), "--against", str(tmp / "index")], spark=spark) == 0
+    )
     decisions = decisions_of(tmp / "new_out")
     assert decisions[new[0]["id"]] == (f"near_duplicate_in_index:{unique0['id']}", unique0["id"])
     assert decisions[new[1]["id"]] == (None, None)
-    index = [{"id": r["id"], "signature": r["signature"], "band_hashes": r["band_hashes"]}
-             for r in read_rows(tmp / "index")]
+    index = [
+        {"id": r["id"], "signature": r["signature"], "band_hashes": r["band_hashes"]} for r in read_rows(tmp / "index")
+    ]
     assert decisions == reference_dedup(new, DedupParams(), index_rows=index)["decisions"]
 
 

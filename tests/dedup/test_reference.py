@@ -28,9 +28,11 @@ def test_exact_key_ignores_line_endings_and_trailing_whitespace():
 
 def test_keep_policy_orders_nulls_last_and_breaks_ties_by_id():
     keys = parse_policy("commit_date:desc,size_bytes:desc", ["id", "commit_date", "size_bytes"])
-    rows = [{"id": "b", "commit_date": None, "size_bytes": 9},
-            {"id": "c", "commit_date": "2024-01-01", "size_bytes": 1},
-            {"id": "a", "commit_date": "2024-01-01", "size_bytes": 1}]
+    rows = [
+        {"id": "b", "commit_date": None, "size_bytes": 9},
+        {"id": "c", "commit_date": "2024-01-01", "size_bytes": 1},
+        {"id": "a", "commit_date": "2024-01-01", "size_bytes": 1},
+    ]
     assert best(rows, keys)["id"] == "a"
     assert [k.column for k in parse_policy("stars:desc,size_bytes:desc", ["id", "size_bytes"])] == ["size_bytes", "id"]
 
@@ -84,15 +86,18 @@ def test_rerun_keeps_the_same_rows_and_every_row_is_decided():
     reasons = [reason for reason, _ in first["decisions"].values()]
     assert len(reasons) == len(rows)
     assert sorted(r.split(":")[0] for r in reasons if r) == (
-        ["exact_duplicate_of"] * 2 + ["missing_content"] + ["near_duplicate_of"] * 4)
+        ["exact_duplicate_of"] * 2 + ["missing_content"] + ["near_duplicate_of"] * 4
+    )
 
 
 def test_against_index_removes_rows_already_indexed():
     old = [row(f"old{i}.py", render(random_code(20 + i))) for i in range(3)]
     index = reference_dedup(old, DedupParams())["index"]
     assert {e["id"] for e in index} == {r["id"] for r in old}
-    new = [row("copy_of_old0.py", render(replace_segments(random_code(20), [4], 5))),
-           row("fresh.py", render(random_code(40)))]
+    new = [
+        row("copy_of_old0.py", render(replace_segments(random_code(20), [4], 5))),
+        row("fresh.py", render(random_code(40))),
+    ]
     result = reference_dedup(new, DedupParams(), index_rows=index)
     assert result["decisions"][new[0]["id"]] == (f"near_duplicate_in_index:{old[0]['id']}", old[0]["id"])
     assert result["decisions"][new[1]["id"]] == (None, None)

@@ -68,8 +68,9 @@ def test_hashed_jaccard_equals_jaccard_of_string_shingles():
 
         def strings(text):
             import re
+
             tokens = [t for t in re.split(r"[^A-Za-z0-9_\x80-\U0010ffff]+", text) if t]
-            return {tuple(tokens[i:i + 5]) for i in range(len(tokens) - 4)}
+            return {tuple(tokens[i : i + 5]) for i in range(len(tokens) - 4)}
 
         sa, sb = strings(a), strings(b)
         assert jaccard(sets.of(0), sets.of(1)) == pytest.approx(len(sa & sb) / len(sa | sb), abs=1e-9)
@@ -90,8 +91,9 @@ def test_features_mark_rows_without_shingles_and_null_content():
     from pipeline.dedup.features import features_of_batch
     from pipeline.dedup.params import DedupParams
 
-    batch = pa.RecordBatch.from_pylist([{"id": "a", "content": TEXTS[0]}, {"id": "b", "content": " ;; "},
-                                        {"id": "c", "content": None}])
+    batch = pa.RecordBatch.from_pylist(
+        [{"id": "a", "content": TEXTS[0]}, {"id": "b", "content": " ;; "}, {"id": "c", "content": None}]
+    )
     rows = features_of_batch(batch, DedupParams()).to_pylist()
     assert len(rows[0]["band_hashes"]) == 36 and len(rows[0]["signature"]) == 4 * 256
     assert rows[1]["band_hashes"] is None and rows[1]["exact_key"] is not None

@@ -12,11 +12,13 @@ from pipeline.config import UsageError, parse_stage_args
 from pipeline.filters.config import Thresholds, resolve_languages, settings_from_args
 from pipeline.langs.registry import Registry, default_registry, parse_spec
 
-REGISTRY = Registry([
-    parse_spec({"name": "Toy", "kind": "code", "aliases": ["toylang"], "filters": {"max_line_length": 50}}),
-    parse_spec({"name": "Tabular", "kind": "data"}),
-    parse_spec({"name": "JSON", "kind": "data", "filters": {"max_chars": 8000}}),
-])
+REGISTRY = Registry(
+    [
+        parse_spec({"name": "Toy", "kind": "code", "aliases": ["toylang"], "filters": {"max_line_length": 50}}),
+        parse_spec({"name": "Tabular", "kind": "data"}),
+        parse_spec({"name": "JSON", "kind": "data", "filters": {"max_chars": 8000}}),
+    ]
+)
 
 
 def parse(argv: list[str]):
@@ -53,8 +55,10 @@ def test_spec_threshold_applies_to_rows():
 
 def test_config_file_and_flags(tmp_path):
     config = tmp_path / "pipeline.toml"
-    config.write_text("[filter]\nmax_line_length = 500\nnl_languages = ['en']\nreject_unknown_language = false\n"
-                      "[filter.language_overrides.Python]\nmin_alpha_fraction = 0.5\n")
+    config.write_text(
+        "[filter]\nmax_line_length = 500\nnl_languages = ['en']\nreject_unknown_language = false\n"
+        "[filter.language_overrides.Python]\nmin_alpha_fraction = 0.5\n"
+    )
     args = parse(["--config", str(config), "--max-avg-line-length", "80"])
     built = settings_from_args(args, default_registry())
     assert built.base.max_line_length == 500 and built.base.max_avg_line_length == 80
@@ -65,11 +69,14 @@ def test_config_file_and_flags(tmp_path):
     assert flags.humaneval is False
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"Python": {"max_line_lenght": 5}}, "unknown filter key"),
-    ({"Python": {"max_line_length": "long"}}, "must be a int"),
-    ({"Python": {"check_visible_text": 1}}, "true or false"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"Python": {"max_line_lenght": 5}}, "unknown filter key"),
+        ({"Python": {"max_line_length": "long"}}, "must be a int"),
+        ({"Python": {"check_visible_text": 1}}, "true or false"),
+    ],
+)
 def test_bad_overrides_are_usage_errors(overrides, message):
     with pytest.raises(UsageError, match=message):
         resolve_languages(Thresholds(), Registry([]), overrides)
@@ -87,11 +94,14 @@ def test_installed_specs_resolve():
     resolve_languages(Thresholds(), default_registry())  # every spec's [filters] names known keys
 
 
-@pytest.mark.parametrize("name, message", [
-    ("Pyhton", "unknown language 'Pyhton'; did you mean Python"),
-    ("kind:dta", "unknown kind 'kind:dta'; did you mean kind:data"),
-    ("Xqzzv", "unknown language 'Xqzzv' (`corpus langs list` lists them)"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("Pyhton", "unknown language 'Pyhton'; did you mean Python"),
+        ("kind:dta", "unknown kind 'kind:dta'; did you mean kind:data"),
+        ("Xqzzv", "unknown language 'Xqzzv' (`corpus langs list` lists them)"),
+    ],
+)
 def test_unknown_language_names_in_overrides_are_usage_errors(name, message):
     args = parse(["--language-overrides", f'{{"{name}": {{"max_chars": 100}}}}'])
     with pytest.raises(UsageError, match=re.escape(message)):

@@ -61,7 +61,8 @@ def test_planted_canonical_solution_with_other_white_space_is_rejected(humaneval
 def test_planted_prompt_in_a_web_page_is_rejected(humaneval_index, problems):
     prompt = problems["HumanEval/0"]["prompt"].upper()  # matching ignores case
     assert reasons([page_row("Discussion of a puzzle. " * 8 + prompt)], index=humaneval_index) == [
-        "decontamination:humaneval:HumanEval/0"]
+        "decontamination:humaneval:HumanEval/0"
+    ]
 
 
 def test_nine_shared_tokens_are_kept_ten_are_not(humaneval_index, problems):
@@ -85,7 +86,9 @@ def test_short_benchmark_strings_match_whole_tokens(humaneval_index):
     exact = HEALTHY_PYTHON + "\ndef add(x, y):\n    return   x + y\n"
     longer_token = HEALTHY_PYTHON + "\ndef add(x, y):\n    return x + y2\n"
     assert reasons([file_row(exact), file_row(longer_token)], index=humaneval_index) == [
-        "decontamination:humaneval:HumanEval/53", None]
+        "decontamination:humaneval:HumanEval/53",
+        None,
+    ]
 
 
 def test_short_strings_below_min_tokens_are_not_indexed():
@@ -98,8 +101,10 @@ def test_short_strings_below_min_tokens_are_not_indexed():
 def test_ngram_length_is_configurable():
     text = "one two three four five six seven"
     index = build_index([BenchmarkText("b", "t", text)], ngram=5, min_tokens=3)
-    assert reasons([file_row(HEALTHY_PYTHON + "three four five six seven\n"),
-                    file_row(HEALTHY_PYTHON + "three four five six\n")], index=index) == ["decontamination:b:t", None]
+    assert reasons(
+        [file_row(HEALTHY_PYTHON + "three four five six seven\n"), file_row(HEALTHY_PYTHON + "three four five six\n")],
+        index=index,
+    ) == ["decontamination:b:t", None]
 
 
 def test_first_match_in_the_row_names_the_task():
@@ -109,22 +114,42 @@ def test_first_match_in_the_row_names_the_task():
 
 def test_benchmark_file_convention(tmp_path):
     plain = tmp_path / "MBPP.jsonl"
-    plain.write_text("\n".join(json.dumps(task) for task in [
-        {"task_id": 11, "text": "Write a function to remove first and last occurrence of a given character",
-         "code": "def remove_Occ(s,ch):\n    return s", "test_list": ["assert remove_Occ('hello','l')"]},
-        {"id": "q2", "question": "What is six times seven plus one?", "answer": "43"},
-    ]) + "\n\n")
+    plain.write_text(
+        "\n".join(
+            json.dumps(task)
+            for task in [
+                {
+                    "task_id": 11,
+                    "text": "Write a function to remove first and last occurrence of a given character",
+                    "code": "def remove_Occ(s,ch):\n    return s",
+                    "test_list": ["assert remove_Occ('hello','l')"],
+                },
+                {"id": "q2", "question": "What is six times seven plus one?", "answer": "43"},
+            ]
+        )
+        + "\n\n"
+    )
     zipped = tmp_path / "extra.jsonl.gz"
     with gzip.open(zipped, "wt") as handle:
         handle.write(json.dumps({"benchmark": "gsm8k", "question": "Ann has three apples and buys two more"}) + "\n")
     fields = ["text", "code", "question", "answer"]
     items = list(read_benchmark_file(str(plain), fields)) + list(read_benchmark_file(str(zipped), fields))
-    assert [(i.benchmark, i.task_id) for i in items] == [("mbpp", "11"), ("mbpp", "11"), ("mbpp", "q2"),
-                                                         ("mbpp", "q2"), ("gsm8k", "1")]
+    assert [(i.benchmark, i.task_id) for i in items] == [
+        ("mbpp", "11"),
+        ("mbpp", "11"),
+        ("mbpp", "q2"),
+        ("mbpp", "q2"),
+        ("gsm8k", "1"),
+    ]
     index = load_index([str(plain), str(zipped)], fields, include_humaneval=False)
     assert set(index.stats) == {"mbpp", "gsm8k"}
-    found = reasons([page_row("Homework: what is SIX times seven plus one? " * 5),
-                     page_row("Story time: ann has three apples and buys two more ! " * 5)], index=index)
+    found = reasons(
+        [
+            page_row("Homework: what is SIX times seven plus one? " * 5),
+            page_row("Story time: ann has three apples and buys two more ! " * 5),
+        ],
+        index=index,
+    )
     assert found == ["decontamination:mbpp:q2", "decontamination:gsm8k:1"]
 
 

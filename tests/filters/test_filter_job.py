@@ -39,16 +39,20 @@ def test_files_without_page_columns():
 def test_filter_job_on_files_and_pages(spark, tmp_path):
     problems = read_problems()
     files = [file_row(HEALTHY_PYTHON, path=f"ok{i}.py") for i in range(3)] + [
-        file_row(HEALTHY_PYTHON + "\n" + "   ".join(problems["HumanEval/12"]["canonical_solution"].split()),
-                 path="leak.py"),
+        file_row(
+            HEALTHY_PYTHON + "\n" + "   ".join(problems["HumanEval/12"]["canonical_solution"].split()), path="leak.py"
+        ),
         file_row("pass", path="tiny.py"),
         file_row(problems["HumanEval/12"]["canonical_solution"], language=None, path="leak-too"),
         file_row(HEALTHY_PYTHON, language=None, path="mystery"),
         file_row(HEALTHY_PYTHON + "x = 1\n" * 20 + "# " + "word " * 300 + "\n", path="wide.py"),
     ]
     text = "A page about sorting lists in Python and reading files, with examples. " * 3
-    pages = [page_row(text, url="https://a.example/1"), page_row(text, "fr", url="https://a.example/2"),
-             page_row(text + problems["HumanEval/0"]["prompt"], url="https://a.example/3")]
+    pages = [
+        page_row(text, url="https://a.example/1"),
+        page_row(text, "fr", url="https://a.example/2"),
+        page_row(text + problems["HumanEval/0"]["prompt"], url="https://a.example/3"),
+    ]
     files_in = write_input(tmp_path / "files", files, INPUT_FILES_SCHEMA, "ingest-github")
     pages_in = write_input(tmp_path / "pages", pages, INPUT_PAGES_SCHEMA, "ingest-cc")
     output = str(tmp_path / "kept")
@@ -77,8 +81,16 @@ def test_filter_job_on_files_and_pages(spark, tmp_path):
 
     manifest = json.loads((tmp_path / "kept" / "_manifest.json").read_text())
     assert manifest["input_rows"] == manifest["output"]["rows"] + manifest["rejects"]["rows"] == 11
-    assert manifest["rejects_by_reason"] == {"decontamination": 2, "too_short": 1, "unknown_language": 2,
-                                             "max_line_length": 1, "nl_language": 1}
-    assert manifest["decontamination"]["humaneval"] == {"matched_rows": 3, "rows": 2,
-                                                        "tasks": {"HumanEval/0": 1, "HumanEval/12": 2}}
+    assert manifest["rejects_by_reason"] == {
+        "decontamination": 2,
+        "too_short": 1,
+        "unknown_language": 2,
+        "max_line_length": 1,
+        "nl_language": 1,
+    }
+    assert manifest["decontamination"]["humaneval"] == {
+        "matched_rows": 3,
+        "rows": 2,
+        "tasks": {"HumanEval/0": 1, "HumanEval/12": 2},
+    }
     assert manifest["benchmarks"]["humaneval"]["tasks"] == 164

@@ -28,8 +28,9 @@ def rows_by_path(source):
 
 
 def git(cwd, *args):
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -39,17 +40,35 @@ def repo_files():
 
 def test_folder_kinds_and_rejects(tmp_path, repo_files):
     root = tmp_path / "alice__proj"
-    write(root, {**repo_files, "node_modules/a/index.js": "module.exports = 1\n", "app.min.js": "var a=1;",
-                 "big.txt": "x" * 1001, "blob.dat": b"ab\0cd", "latin1.txt": b"caf\xe9\n", "empty.txt": b"",
-                 "bom16.txt": "hi\n".encode("utf-16"), "image.png": b"\x89PNG"})
+    write(
+        root,
+        {
+            **repo_files,
+            "node_modules/a/index.js": "module.exports = 1\n",
+            "app.min.js": "var a=1;",
+            "big.txt": "x" * 1001,
+            "blob.dat": b"ab\0cd",
+            "latin1.txt": b"caf\xe9\n",
+            "empty.txt": b"",
+            "bom16.txt": "hi\n".encode("utf-16"),
+            "image.png": b"\x89PNG",
+        },
+    )
     os.symlink("/etc/passwd", root / "passwd")
     rows = rows_by_path(RepoSource("folder", str(root), "alice/proj"))
     assert rows["main.py"]["language"] == "Python" and rows["main.py"]["reason"] is None
     assert rows["main.py"]["license"] == "MIT" and rows["main.py"]["content"].startswith("from pkg")
     assert rows["bom16.txt"]["content"] == "hi\n"
-    expected = {"node_modules/a/index.js": "vendored", "app.min.js": "generated", "big.txt": "too_large",
-                "blob.dat": "binary", "latin1.txt": "undecodable", "empty.txt": "empty", "passwd": "symlink",
-                "image.png": "binary"}
+    expected = {
+        "node_modules/a/index.js": "vendored",
+        "app.min.js": "generated",
+        "big.txt": "too_large",
+        "blob.dat": "binary",
+        "latin1.txt": "undecodable",
+        "empty.txt": "empty",
+        "passwd": "symlink",
+        "image.png": "binary",
+    }
     for path, kind in expected.items():
         assert rows[path]["reason"].split(":")[0] == kind, path
         assert rows[path]["content"] is None
@@ -142,7 +161,11 @@ def test_list_sources_mixes_kinds(tmp_path, repo_files):
     listing.write_text("# comment\nfile:///srv/git/hank/four.git\n")
     sources = list_sources([str(tmp_path / "repos"), str(listing)])
     assert [(s.kind, s.repo_name) for s in sources] == [
-        ("folder", "eve/one"), ("git", "frank/two"), ("archive", "gina/three"), ("git_url", "hank/four")]
+        ("folder", "eve/one"),
+        ("git", "frank/two"),
+        ("archive", "gina/three"),
+        ("git_url", "hank/four"),
+    ]
     with pytest.raises(UsageError):
         list_sources([str(tmp_path / "missing")])
 

@@ -49,12 +49,17 @@ def gzip_bomb(megabytes: int) -> bytes:
 
 def blob_cases() -> list[dict]:
     """Manifest entries and what is stored under each blob_id (None: nothing stored)."""
-    utf16 = "class A { String s = \"żółw\"; }\n"
+    utf16 = 'class A { String s = "żółw"; }\n'
     cases = [
         # (repo, path, stored object, src_encoding, expected content or reject reason prefix)
         ("alice/app", "main.py", PY.encode(), "UTF-8", PY),
-        ("alice/app", "docs/cafe.c", "/* caf\xe9 cr\xe8me */\nint x;\n".encode("latin-1"), "ISO-8859-1",
-         "/* caf\xe9 cr\xe8me */\nint x;\n"),
+        (
+            "alice/app",
+            "docs/cafe.c",
+            "/* caf\xe9 cr\xe8me */\nint x;\n".encode("latin-1"),
+            "ISO-8859-1",
+            "/* caf\xe9 cr\xe8me */\nint x;\n",
+        ),
         ("bob/lib", "src/A.java", utf16.encode("utf-16-le"), "UTF-16LE", utf16),
         ("bob/lib", "gone.go", None, "UTF-8", "fetch_failed:NoSuchKey"),
         ("bob/lib", "bad.rs", b"this is not gzip", "UTF-8", "corrupt_gzip"),
@@ -74,8 +79,17 @@ def blob_cases() -> list[dict]:
             stored = data
         else:
             stored = gzip.compress(data)
-        entries.append({"blob_id": blob_id, "repo_name": repo, "path": path, "src_encoding": encoding,
-                        "language": "Python", "stored": stored, "expected": expected})
+        entries.append(
+            {
+                "blob_id": blob_id,
+                "repo_name": repo,
+                "path": path,
+                "src_encoding": encoding,
+                "language": "Python",
+                "stored": stored,
+                "expected": expected,
+            }
+        )
     return entries
 
 
@@ -95,8 +109,11 @@ def manifest_table(entries, extra=()) -> pa.Table:
 
 
 def options_for(endpoint, **overrides) -> SwhOptions:
-    fetch = FetchSettings(s3_endpoint_url=endpoint, retry=overrides.pop("retry", FAST_RETRY),
-                          timeout_seconds=overrides.pop("timeout", 10.0))
+    fetch = FetchSettings(
+        s3_endpoint_url=endpoint,
+        retry=overrides.pop("retry", FAST_RETRY),
+        timeout_seconds=overrides.pop("timeout", 10.0),
+    )
     return SwhOptions(bucket=f"s3://{BUCKET}/content", fetch=fetch, **overrides)
 
 
@@ -170,8 +187,9 @@ def test_gzip_bomb_is_rejected_in_bounded_memory(s3, s3_endpoint):
     s3.put_object(Bucket=BUCKET, Key="content/bomb", Body=bomb)
     s3.put_object(Bucket=BUCKET, Key="content/small", Body=gzip.compress(b"x = 1\n"))
     # Measured in a process of its own: moto serves from this one.
-    done = subprocess.run([sys.executable, "-c", MEASURE_BOMB, s3_endpoint], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE_BOMB, s3_endpoint], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     result = json.loads(done.stdout)
     assert result["reason"] == f"too_large: over {1 << 20} bytes"
     assert result["grew"] < 16 << 20, result  # peak RSS: the 1 MiB cap and buffers, not 200 MB
@@ -181,8 +199,7 @@ def test_csv_and_s3_manifests(s3, s3_endpoint, tmp_path):
     entries = [e for e in blob_cases() if e["path"] in ("main.py", "docs/cafe.c", "gone.go")]
     put_blobs(s3, entries)
     csv = "blob_id,repo_name,path,src_encoding,length_bytes,detected_licenses\n" + "".join(
-        f"{e['blob_id']},{e['repo_name']},{e['path']},{e['src_encoding']},,\"['MIT', 'Apache-2.0']\"\n"
-        for e in entries
+        f"{e['blob_id']},{e['repo_name']},{e['path']},{e['src_encoding']},,\"['MIT', 'Apache-2.0']\"\n" for e in entries
     )
     (tmp_path / "m.csv").write_text(csv)
     fetch = FetchSettings(s3_endpoint_url=s3_endpoint, retry=FAST_RETRY)
@@ -204,8 +221,11 @@ def test_csv_and_s3_manifests(s3, s3_endpoint, tmp_path):
 
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 nope")
     pq.write_table(pa.table({"repo_name": ["a/b"], "path": ["x.py"]}), tmp_path / "noblob.parquet")
-    for name, message in (("bad.parquet", "not a readable Parquet"), ("noblob.parquet", r"no column\(s\) blob_id"),
-                          ("absent.parquet", "manifest not found")):
+    for name, message in (
+        ("bad.parquet", "not a readable Parquet"),
+        ("noblob.parquet", r"no column\(s\) blob_id"),
+        ("absent.parquet", "manifest not found"),
+    ):
         with pytest.raises(UsageError, match=message):
             read_manifest(str(tmp_path / name), fetch)
 
@@ -266,8 +286,12 @@ def test_transient_failures_are_retried(s3, s3_endpoint):
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        options = options_for(f"http://127.0.0.1:{server.server_address[1]}", concurrency=4,
-                              retry=RetryPolicy(attempts=2, base_seconds=0.01, cap_seconds=0.02), timeout=0.3)
+        options = options_for(
+            f"http://127.0.0.1:{server.server_address[1]}",
+            concurrency=4,
+            retry=RetryPolicy(attempts=2, base_seconds=0.01, cap_seconds=0.02),
+            timeout=0.3,
+        )
         rows = list(manifest_rows(entries, options))
     finally:
         server.shutdown()
@@ -286,8 +310,20 @@ def test_spark_job_end_to_end(spark, s3, s3_endpoint, tmp_path, capsys):
     pq.write_table(manifest_table(entries), buffer)
     s3.put_object(Bucket=BUCKET, Key="manifest/m.parquet", Body=buffer.getvalue().to_pybytes())
     out = tmp_path / "files"
-    args = ["--swh-manifest", f"s3://{BUCKET}/manifest/", "--output", str(out), "--s3-endpoint-url", s3_endpoint,
-            "--swh-bucket", f"s3://{BUCKET}/content", "--swh-rows-per-task", "4", "--retries", "2"]
+    args = [
+        "--swh-manifest",
+        f"s3://{BUCKET}/manifest/",
+        "--output",
+        str(out),
+        "--s3-endpoint-url",
+        s3_endpoint,
+        "--swh-bucket",
+        f"s3://{BUCKET}/content",
+        "--swh-rows-per-task",
+        "4",
+        "--retries",
+        "2",
+    ]
     assert ingest_github.main(args, spark=spark) == 0
 
     kept = ds.dataset(str(out), format="parquet").to_table().to_pylist()
@@ -297,8 +333,13 @@ def test_spark_job_end_to_end(spark, s3, s3_endpoint, tmp_path, capsys):
     assert sorted(r["path"] for r in kept) == ["docs/cafe.c", "main.py", "src/A.java"]
     written = json.loads((out / "_manifest.json").read_text())
     assert written["blobs_listed"] == len(entries) and written["tasks"] == 3
-    assert written["rejects_by_reason"] == {"corrupt_gzip": 2, "fetch_failed": 1, "binary": 2, "empty": 1,
-                                            "vendored": 1}
+    assert written["rejects_by_reason"] == {
+        "corrupt_gzip": 2,
+        "fetch_failed": 1,
+        "binary": 2,
+        "empty": 1,
+        "vendored": 1,
+    }
 
     capsys.readouterr()
     assert ingest_github.main(["--output", str(tmp_path / "o")], spark=spark) == 2

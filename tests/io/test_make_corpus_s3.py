@@ -13,8 +13,18 @@ import pytest
 from pipeline.io import manifest, storage
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STAGES = ["files", "files_filtered", "files_dedup", "samples", "samples_dedup",
-          "pages", "pages_recalled", "pages_filtered", "pages_dedup", "tokens"]
+STAGES = [
+    "files",
+    "files_filtered",
+    "files_dedup",
+    "samples",
+    "samples_dedup",
+    "pages",
+    "pages_recalled",
+    "pages_filtered",
+    "pages_dedup",
+    "tokens",
+]
 
 
 @pytest.mark.spark
@@ -22,9 +32,13 @@ STAGES = ["files", "files_filtered", "files_dedup", "samples", "samples_dedup",
 def test_make_corpus_writes_every_stage_to_s3(s3_endpoint, monkeypatch):
     boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket="corpus")
     # make passes its command-line variables (EXTRAS under CI) on to this make through MAKEFLAGS
-    result = subprocess.run(["make", "-s", "corpus", "OUTPUT=s3://corpus/run",
-                             f"CORPUS_ARGS=--s3-endpoint-url {s3_endpoint}"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        ["make", "-s", "corpus", "OUTPUT=s3://corpus/run", f"CORPUS_ARGS=--s3-endpoint-url {s3_endpoint}"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "report: s3://corpus/run/report.html" in result.stdout
 

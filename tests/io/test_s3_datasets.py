@@ -45,9 +45,13 @@ def run_chain(spark, root: str) -> None:
     """ingest -> dedup -> tokenize, every output under `root` (a folder or an s3:// prefix)."""
     assert ingest_github.main(["--input", SAMPLE_REPOS, "--output", f"{root}/files"], spark=spark) == 0
     assert dedup.main(["--input", f"{root}/files", "--output", f"{root}/dedup"], spark=spark) == 0
-    assert tokenize.main(["--input", f"{root}/dedup", "--output", f"{root}/tokens", "--shard-tokens", "20000",
-                          "--partitions", "2"],
-                         spark=spark) == 0
+    assert (
+        tokenize.main(
+            ["--input", f"{root}/dedup", "--output", f"{root}/tokens", "--shard-tokens", "20000", "--partitions", "2"],
+            spark=spark,
+        )
+        == 0
+    )
 
 
 @pytest.mark.spark
@@ -56,10 +60,13 @@ def test_stages_on_s3_equal_the_same_stages_on_disk(spark, bucket, tmp_path):
     run_chain(spark, str(tmp_path))
     for name in ("files", "dedup"):
         assert rows(f"s3://corpus/run/{name}", ["id"]) == rows(str(tmp_path / name), ["id"])
-        assert rows(f"s3://corpus/run/{name}/_rejects", ["id", "reason"]) == \
-            rows(str(tmp_path / name / "_rejects"), ["id", "reason"])
-        assert manifest.read_manifest(f"s3://corpus/run/{name}")["output"]["rows"] == \
-            manifest.read_manifest(str(tmp_path / name))["output"]["rows"]
+        assert rows(f"s3://corpus/run/{name}/_rejects", ["id", "reason"]) == rows(
+            str(tmp_path / name / "_rejects"), ["id", "reason"]
+        )
+        assert (
+            manifest.read_manifest(f"s3://corpus/run/{name}")["output"]["rows"]
+            == manifest.read_manifest(str(tmp_path / name))["output"]["rows"]
+        )
     on_s3 = manifest.read_manifest("s3://corpus/run/tokens")
     on_disk = manifest.read_manifest(str(tmp_path / "tokens"))
     assert on_s3["tokens"] == on_disk["tokens"] > 0 and len(on_s3["shards"]) == len(on_disk["shards"]) > 1
@@ -105,7 +112,7 @@ def test_missing_and_truncated_inputs_are_clear_errors(spark, bucket, tmp_path, 
 
     assert ingest_github.main(["--input", SAMPLE_REPOS, "--output", "s3://corpus/files"], spark=spark) == 0
     part = storage.list_parquet_files("s3://corpus/files")[0]
-    key = part[len("s3://corpus/"):]
+    key = part[len("s3://corpus/") :]
     data = bucket.get_object(Bucket="corpus", Key=key)["Body"].read()
     bucket.put_object(Bucket="corpus", Key=key, Body=data[: len(data) // 2])  # a copy cut short
     assert filter_job.main(["--input", "s3://corpus/files", *args], spark=spark) == 2
@@ -163,8 +170,7 @@ class FlakyProxy(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def flaky_endpoint(s3_endpoint):
     host, port = s3_endpoint.rsplit("/", 1)[1].split(":")
-    handler = type("Proxy", (FlakyProxy,), {"upstream": (host, int(port)), "counter": itertools.count(),
-                                            "failed": 0})
+    handler = type("Proxy", (FlakyProxy,), {"upstream": (host, int(port)), "counter": itertools.count(), "failed": 0})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

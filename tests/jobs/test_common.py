@@ -49,6 +49,7 @@ def test_remade_input_makes_the_output_stale(tmp_path):
             (tmp_path / args.output).mkdir(parents=True, exist_ok=True)
             pq.write_table(pa.table({"id": rows}), tmp_path / args.output / "part-0.parquet")
             return {}
+
         return run
 
     upstream = ["--input", "raw", "--output", str(tmp_path / "up")]
@@ -60,11 +61,14 @@ def test_remade_input_makes_the_output_stale(tmp_path):
     assert run_stage("down", stage_parser("down", ""), write_rows(["a"]), downstream, spark=object()) == 0
     assert manifest.read_manifest(str(tmp_path / "down"))["fingerprint"] == first  # unchanged: skipped
 
-    assert run_stage("up", up_parser(), write_rows(["b"]), upstream + ["--overwrite", "--limit", "1"],
-                     **raw) == 0  # upstream remade with other settings
+    assert (
+        run_stage("up", up_parser(), write_rows(["b"]), upstream + ["--overwrite", "--limit", "1"], **raw) == 0
+    )  # upstream remade with other settings
     assert run_stage("down", stage_parser("down", ""), write_rows(["b"]), downstream, spark=object()) == 2  # stale
-    assert run_stage("down", stage_parser("down", ""), write_rows(["b"]), downstream + ["--overwrite"],
-                     spark=object()) == 0
+    assert (
+        run_stage("down", stage_parser("down", ""), write_rows(["b"]), downstream + ["--overwrite"], spark=object())
+        == 0
+    )
     assert manifest.read_manifest(str(tmp_path / "down"))["fingerprint"] != first
 
 

@@ -16,7 +16,7 @@ LABELS = [tuple(line.split("\t")) for line in (DATA / "labels.tsv").read_text().
 
 def extension_of(path: str) -> str:
     name = path.rsplit("/", 1)[-1].lower()
-    return name[name.rfind("."):] if "." in name[1:] else ""
+    return name[name.rfind(".") :] if "." in name[1:] else ""
 
 
 @pytest.mark.parametrize("path,language", LABELS, ids=[p for p, _ in LABELS])
@@ -33,25 +33,28 @@ def test_every_ambiguous_extension_is_tested_with_two_languages():
     assert {ext for ext in ambiguous if len(seen[ext]) < 2} == set()
 
 
-@pytest.mark.parametrize("path,content,language", [
-    ("Makefile", None, "Makefile"),
-    ("src/Makefile.am", None, "Makefile"),
-    ("Dockerfile", None, "Dockerfile"),
-    ("docker/Dockerfile.prod", None, "Dockerfile"),
-    ("CMakeLists.txt", None, "CMake"),
-    ("BUILD.bazel", None, "Python"),
-    ("home/.bashrc", None, "Shell"),
-    ("bin/tool", "#!/usr/bin/env python3.11\nimport sys\n", "Python"),
-    ("bin/tool", "#!/usr/local/bin/ruby -w\nputs 1\n", "Ruby"),
-    ("bin/tool", "#! /bin/bash\necho hi\n", "Shell"),
-    ("bin/tool", "#!/usr/bin/env -S node --harmony\nconsole.log(1)\n", "JavaScript"),
-    ("bin/tool", "no shebang here\n", None),
-    ("cli.ts", "#!/usr/bin/env node\nconst x: number = 1;\n", "TypeScript"),
-    ("script.pl", "#!/usr/bin/perl\nprint 1;\n", "Perl"),
-    ("x.h", "/* -*- mode: c++ -*- */\nint f();\n", "C++"),
-    ("README", None, None),
-    ("photo.jpeg", None, None),
-])
+@pytest.mark.parametrize(
+    "path,content,language",
+    [
+        ("Makefile", None, "Makefile"),
+        ("src/Makefile.am", None, "Makefile"),
+        ("Dockerfile", None, "Dockerfile"),
+        ("docker/Dockerfile.prod", None, "Dockerfile"),
+        ("CMakeLists.txt", None, "CMake"),
+        ("BUILD.bazel", None, "Python"),
+        ("home/.bashrc", None, "Shell"),
+        ("bin/tool", "#!/usr/bin/env python3.11\nimport sys\n", "Python"),
+        ("bin/tool", "#!/usr/local/bin/ruby -w\nputs 1\n", "Ruby"),
+        ("bin/tool", "#! /bin/bash\necho hi\n", "Shell"),
+        ("bin/tool", "#!/usr/bin/env -S node --harmony\nconsole.log(1)\n", "JavaScript"),
+        ("bin/tool", "no shebang here\n", None),
+        ("cli.ts", "#!/usr/bin/env node\nconst x: number = 1;\n", "TypeScript"),
+        ("script.pl", "#!/usr/bin/perl\nprint 1;\n", "Perl"),
+        ("x.h", "/* -*- mode: c++ -*- */\nint f();\n", "C++"),
+        ("README", None, None),
+        ("photo.jpeg", None, None),
+    ],
+)
 def test_names_shebangs_and_modelines(path, content, language):
     assert detect_language(path, content) == language
 

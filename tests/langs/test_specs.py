@@ -10,14 +10,71 @@ from pipeline.langs.detect import detect_language
 from pipeline.langs.registry import SPECS_DIR, SpecError, default_registry, load_specs, parse_spec
 
 TOP_LANGUAGES = [
-    "Python", "JavaScript", "TypeScript", "TSX", "Java", "Kotlin", "Scala", "C", "C++", "CUDA", "Objective-C",
-    "C#", "Go", "Rust", "Ruby", "PHP", "Swift", "Haskell", "Lua", "Perl", "R", "Shell", "Julia", "Dart",
-    "Zig", "Elixir", "HTML", "CSS", "JSON", "YAML", "Markdown", "XML", "XSLT", "SQL", "Makefile",
-    "Dockerfile", "CMake", "TOML", "Batchfile", "PowerShell",
+    "Python",
+    "JavaScript",
+    "TypeScript",
+    "TSX",
+    "Java",
+    "Kotlin",
+    "Scala",
+    "C",
+    "C++",
+    "CUDA",
+    "Objective-C",
+    "C#",
+    "Go",
+    "Rust",
+    "Ruby",
+    "PHP",
+    "Swift",
+    "Haskell",
+    "Lua",
+    "Perl",
+    "R",
+    "Shell",
+    "Julia",
+    "Dart",
+    "Zig",
+    "Elixir",
+    "HTML",
+    "CSS",
+    "JSON",
+    "YAML",
+    "Markdown",
+    "XML",
+    "XSLT",
+    "SQL",
+    "Makefile",
+    "Dockerfile",
+    "CMake",
+    "TOML",
+    "Batchfile",
+    "PowerShell",
 ]
-WITH_IMPORTS = ["Python", "JavaScript", "TypeScript", "Java", "Kotlin", "Scala", "C", "C++", "C#", "Go",
-                "Rust", "Ruby", "PHP", "Swift", "Haskell", "Lua", "Perl", "R", "Julia", "Dart", "Zig",
-                "Elixir"]
+WITH_IMPORTS = [
+    "Python",
+    "JavaScript",
+    "TypeScript",
+    "Java",
+    "Kotlin",
+    "Scala",
+    "C",
+    "C++",
+    "C#",
+    "Go",
+    "Rust",
+    "Ruby",
+    "PHP",
+    "Swift",
+    "Haskell",
+    "Lua",
+    "Perl",
+    "R",
+    "Julia",
+    "Dart",
+    "Zig",
+    "Elixir",
+]
 
 
 def test_every_spec_loads_and_check_passes():
@@ -40,28 +97,31 @@ def test_top_languages_are_complete():
     assert registry.get("Markdown").kind == "prose" and registry.get("Python").kind == "code"
 
 
-@pytest.mark.parametrize("name,line,module", [
-    ("Python", "from os.path import join", "os.path"),
-    ("Python", "import numpy as np", "numpy"),
-    ("JavaScript", "import React, { useState } from 'react';", "react"),
-    ("JavaScript", "const fs = require('fs');", "fs"),
-    ("TypeScript", "import type { Foo } from './foo';", "./foo"),
-    ("Java", "import java.util.List;", "java.util.List"),
-    ("C", '#include "util.h"', "util.h"),
-    ("C++", "#include <vector>", "vector"),
-    ("C#", "using System.Collections.Generic;", "System.Collections.Generic"),
-    ("Go", 'import "fmt"', "fmt"),
-    ("Rust", "use std::collections::HashMap;", "std::collections::HashMap"),
-    ("Ruby", "require_relative 'lib/thing'", "lib/thing"),
-    ("PHP", "use App\\Models\\User;", "App\\Models\\User"),
-    ("Haskell", "import qualified Data.Map as M", "Data.Map"),
-    ("Lua", 'local json = require("cjson")', "cjson"),
-    ("Perl", "use File::Copy;", "File::Copy"),
-    ("R", "library(ggplot2)", "ggplot2"),
-    ("Zig", 'const std = @import("std");', "std"),
-    ("Elixir", "alias MyApp.Repo", "MyApp.Repo"),
-    ("Dart", "import 'package:flutter/material.dart';", "package:flutter/material.dart"),
-])
+@pytest.mark.parametrize(
+    "name,line,module",
+    [
+        ("Python", "from os.path import join", "os.path"),
+        ("Python", "import numpy as np", "numpy"),
+        ("JavaScript", "import React, { useState } from 'react';", "react"),
+        ("JavaScript", "const fs = require('fs');", "fs"),
+        ("TypeScript", "import type { Foo } from './foo';", "./foo"),
+        ("Java", "import java.util.List;", "java.util.List"),
+        ("C", '#include "util.h"', "util.h"),
+        ("C++", "#include <vector>", "vector"),
+        ("C#", "using System.Collections.Generic;", "System.Collections.Generic"),
+        ("Go", 'import "fmt"', "fmt"),
+        ("Rust", "use std::collections::HashMap;", "std::collections::HashMap"),
+        ("Ruby", "require_relative 'lib/thing'", "lib/thing"),
+        ("PHP", "use App\\Models\\User;", "App\\Models\\User"),
+        ("Haskell", "import qualified Data.Map as M", "Data.Map"),
+        ("Lua", 'local json = require("cjson")', "cjson"),
+        ("Perl", "use File::Copy;", "File::Copy"),
+        ("R", "library(ggplot2)", "ggplot2"),
+        ("Zig", 'const std = @import("std");', "std"),
+        ("Elixir", "alias MyApp.Repo", "MyApp.Repo"),
+        ("Dart", "import 'package:flutter/material.dart';", "package:flutter/material.dart"),
+    ],
+)
 def test_import_patterns_capture_the_module(name, line, module):
     spec = default_registry().get(name)
     found = [m.group(1) for p in spec.import_patterns for m in re.finditer(p, line, re.MULTILINE)]
@@ -100,12 +160,29 @@ def test_bad_specs_are_rejected():
 
 def test_check_reports_problems():
     specs = [
-        parse_spec({"name": "A", "kind": "code", "extensions": [".x"], "aliases": ["b"],
-                    "import_patterns": ["import \\w+"], "tree_sitter": "no_such_grammar"}, "a.toml"),
-        parse_spec({"name": "B", "kind": "code", "extensions": [".x"],
-                    "heuristics": [{"extensions": [".x"], "patterns": ["(unclosed"]}]}, "b.toml"),
-        parse_spec({"name": "C", "kind": "code", "extensions": [".c3"],
-                    "import_patterns": ["^\\s*use (\\w+)"]}, "c.toml"),
+        parse_spec(
+            {
+                "name": "A",
+                "kind": "code",
+                "extensions": [".x"],
+                "aliases": ["b"],
+                "import_patterns": ["import \\w+"],
+                "tree_sitter": "no_such_grammar",
+            },
+            "a.toml",
+        ),
+        parse_spec(
+            {
+                "name": "B",
+                "kind": "code",
+                "extensions": [".x"],
+                "heuristics": [{"extensions": [".x"], "patterns": ["(unclosed"]}],
+            },
+            "b.toml",
+        ),
+        parse_spec(
+            {"name": "C", "kind": "code", "extensions": [".c3"], "import_patterns": ["^\\s*use (\\w+)"]}, "c.toml"
+        ),
     ]
     errors = "\n".join(check_specs(specs, {"python"}))
     assert "already used" in errors

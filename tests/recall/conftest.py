@@ -24,9 +24,7 @@ def generator():
 @pytest.fixture(scope="session")
 def small_pages(generator):
     """About 300 pages: 6 code sites, 3 math sites, 2 mixed sites, 5 other sites, with labels."""
-    return generator.build_pages(
-        15, generator.SMALL_CODE_SITES, generator.SMALL_MATH_SITES, generator.OTHER_SITES[:5]
-    )
+    return generator.build_pages(15, generator.SMALL_CODE_SITES, generator.SMALL_MATH_SITES, generator.OTHER_SITES[:5])
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,7 @@ def pages_dataset(tmp_path_factory, small_table):
     schema = PAGES_SCHEMA.remove(PAGES_SCHEMA.get_field_index("reason"))
     table = small_table.append_column("source", [["commoncrawl"] * small_table.num_rows])
     columns = {
-        f.name: table.column(f.name) if f.name in table.column_names else [None] * table.num_rows
-        for f in schema
+        f.name: table.column(f.name) if f.name in table.column_names else [None] * table.num_rows for f in schema
     }
     import pyarrow as pa
 
@@ -27,15 +26,11 @@ def pages_dataset(tmp_path_factory, small_table):
 
 
 @pytest.mark.spark
-def test_recall_job_writes_recalled_pages_report_and_models(
-    spark, tmp_path, pages_dataset, small_seeds, small_pages
-):
+def test_recall_job_writes_recalled_pages_report_and_models(spark, tmp_path, pages_dataset, small_seeds, small_pages):
     from jobs.recall import main
 
     seeds = tmp_path / "seeds.toml"
-    seeds.write_text(
-        "".join(f"[{t}]\ndomains = {json.dumps(v['domains'])}\n" for t, v in small_seeds.items())
-    )
+    seeds.write_text("".join(f"[{t}]\ndomains = {json.dumps(v['domains'])}\n" for t, v in small_seeds.items()))
     output = str(tmp_path / "recalled")
     argv = [
         "--input",

@@ -36,9 +36,7 @@ def test_two_iterations_grow_the_seeds_and_raise_recall(runs):
     store2, report2 = results[2]
     first, second = report2["iterations"]
     assert second["targets"]["code"]["seed_pages"] > first["targets"]["code"]["seed_pages"]
-    assert sum(report2["final_seed_pages"].values()) > sum(
-        first["targets"][t]["seed_pages"] for t in ("code", "math")
-    )
+    assert sum(report2["final_seed_pages"].values()) > sum(first["targets"][t]["seed_pages"] for t in ("code", "math"))
     recall_1, _ = recall_of(store1, {"final_seed_rules": report1["seed_rules"]}, truth, "code")
     recall_2, rows = recall_of(store2, report2, truth, "code")
     assert recall_2 > recall_1

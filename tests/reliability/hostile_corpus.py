@@ -23,8 +23,10 @@ GIB = 1 << 30
 MIB = 1 << 20
 BLOCK = MIB  # zeros per repeated deflate block
 
-MAIN_PY = ('"""A small module that is kept by every stage."""\n\nimport os\n\n\n'
-           "def greeting(name: str) -> str:\n    return f'hello {name} from {os.name}'\n")
+MAIN_PY = (
+    '"""A small module that is kept by every stage."""\n\nimport os\n\n\n'
+    "def greeting(name: str) -> str:\n    return f'hello {name} from {os.name}'\n"
+)
 
 
 def _zero_block() -> bytes:
@@ -98,11 +100,18 @@ def _tar_member(name: str, data: bytes) -> bytes:
     header = bytearray(tarfile.BLOCKSIZE)
     encoded = name.encode()
     assert len(encoded) < 100
-    header[0:len(encoded)] = encoded
-    for at, value in ((100, b"0000644\0"), (108, b"0000000\0"), (116, b"0000000\0"),
-                      (124, b"%011o\0" % len(data)), (136, b"00000000000\0"), (148, b" " * 8), (156, b"0"),
-                      (257, b"ustar\x0000")):
-        header[at:at + len(value)] = value
+    header[0 : len(encoded)] = encoded
+    for at, value in (
+        (100, b"0000644\0"),
+        (108, b"0000000\0"),
+        (116, b"0000000\0"),
+        (124, b"%011o\0" % len(data)),
+        (136, b"00000000000\0"),
+        (148, b" " * 8),
+        (156, b"0"),
+        (257, b"ustar\x0000"),
+    ):
+        header[at : at + len(value)] = value
     header[148:156] = b"%06o\0 " % sum(header)
     return bytes(header) + data + bytes(-len(data) % tarfile.BLOCKSIZE)
 
@@ -134,6 +143,7 @@ def write_gzip_bomb_to(handle, bomb_bytes: int, prefix: bytes = b"") -> None:
 
 # ---- repositories ------------------------------------------------------------------------------
 
+
 def nested(open_line: str, close_line: str, depth: int, middle: str = "1\n") -> str:
     return open_line * depth + middle + close_line * depth
 
@@ -163,8 +173,9 @@ def write_files_repo(root: Path, canary: str, depth: int, long_line_bytes: int) 
     for name, text in texts.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    (root / "utf16.py").write_bytes(("# -*- coding: utf-16 -*-\n" + MAIN_PY.replace("greeting", "utf16_greeting"))
-                                    .encode("utf-16"))
+    (root / "utf16.py").write_bytes(
+        ("# -*- coding: utf-16 -*-\n" + MAIN_PY.replace("greeting", "utf16_greeting")).encode("utf-16")
+    )
     (root / "latin1.py").write_bytes(b"# caf\xe9 cr\xe8me\nNAME = 'caf\xe9'\n")
     (root / "nul.c").write_bytes(b"int main(void) { return 0; }\n\0\0\0binary tail\n")
     os.symlink("/etc/passwd", root / "passwd")
@@ -206,6 +217,7 @@ def write_zip_slip(path: Path, canary: str) -> None:
 
 def write_tar_slip(path: Path, canary: str) -> None:
     with tarfile.open(path, "w:gz") as archive:
+
         def add(name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE, linkname: str = "") -> None:
             info = tarfile.TarInfo(name)
             info.size, info.type, info.linkname = len(data), kind, linkname
@@ -233,8 +245,11 @@ def write_many_files(path: Path, count: int) -> None:
         writer = GzipBombWriter(handle)
         pending = []
         for number in range(count):
-            text = (f"def function_{number:06d}(): return {number}\n" if number % MANY_KEPT_EVERY == 0
-                    else f"X = {number}\n").encode()
+            text = (
+                f"def function_{number:06d}(): return {number}\n"
+                if number % MANY_KEPT_EVERY == 0
+                else f"X = {number}\n"
+            ).encode()
             pending.append(_tar_member(f"many-main/pkg{number // 1000:03d}/m{number:06d}.py", text))
             if len(pending) == 1000:
                 writer.write(b"".join(pending))
@@ -245,31 +260,46 @@ def write_many_files(path: Path, count: int) -> None:
 
 # ---- WARCs -------------------------------------------------------------------------------------
 
-PAGE_TEXT = ("This page explains how to read a file line by line in Python, with a short example that "
-             "prints every line of the file together with its number. ")
+PAGE_TEXT = (
+    "This page explains how to read a file line by line in Python, with a short example that "
+    "prints every line of the file together with its number. "
+)
 
 
 def html(title: str, paragraphs: int = 4, extra: str = "") -> bytes:
     body = "".join(f"<p>{PAGE_TEXT}{title} part {n}.</p>" for n in range(paragraphs))
-    code = "<pre><code>with open(path) as handle:\n    for number, line in enumerate(handle):\n" \
-           "        print(number, line)</code></pre>"
-    return (f"<!DOCTYPE html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-            f"{body}{extra}{code}</article></body></html>").encode()
+    code = (
+        "<pre><code>with open(path) as handle:\n    for number, line in enumerate(handle):\n"
+        "        print(number, line)</code></pre>"
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{body}{extra}{code}</article></body></html>"
+    ).encode()
 
 
-def warc_record(url: str, body: bytes, http_headers: str = "Content-Type: text/html; charset=utf-8",
-                declared_length: int | None = None, number: int = 0) -> bytes:
+def warc_record(
+    url: str,
+    body: bytes,
+    http_headers: str = "Content-Type: text/html; charset=utf-8",
+    declared_length: int | None = None,
+    number: int = 0,
+) -> bytes:
     block = f"HTTP/1.1 200 OK\r\n{http_headers}\r\n\r\n".encode() + body
-    header = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\n"
-              f"WARC-Date: 2024-01-01T00:00:{number % 60:02d}Z\r\nWARC-Record-ID: <urn:uuid:hostile-{number:06d}>\r\n"
-              f"Content-Type: application/http; msgtype=response\r\n"
-              f"Content-Length: {len(block) if declared_length is None else declared_length}\r\n\r\n")
+    header = (
+        f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\n"
+        f"WARC-Date: 2024-01-01T00:00:{number % 60:02d}Z\r\nWARC-Record-ID: <urn:uuid:hostile-{number:06d}>\r\n"
+        f"Content-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(block) if declared_length is None else declared_length}\r\n\r\n"
+    )
     return header.encode() + block + b"\r\n\r\n"
 
 
 def good_records(host: str, count: int, start: int = 0) -> list[bytes]:
-    return [warc_record(f"https://{host}/page/{start + n}", html(f"{host} page {start + n}"), number=start + n)
-            for n in range(count)]
+    return [
+        warc_record(f"https://{host}/page/{start + n}", html(f"{host} page {start + n}"), number=start + n)
+        for n in range(count)
+    ]
 
 
 def write_warc(path: Path, records: list[bytes]) -> list[int]:
@@ -286,18 +316,28 @@ def write_warc_http_bomb(path: Path, bomb_bytes: int) -> None:
     """A record whose HTTP body is `Content-Encoding: gzip` and inflates to `bomb_bytes`."""
     buffer = io.BytesIO()
     write_gzip_bomb_to(buffer, bomb_bytes, prefix=b"<html><body><p>")
-    records = good_records("bomb.example.com", 1) + [
-        warc_record("https://bomb.example.com/bomb", buffer.getvalue(),
-                    "Content-Type: text/html\r\nContent-Encoding: gzip", number=1)
-    ] + good_records("bomb.example.com", 1, start=2)
+    records = (
+        good_records("bomb.example.com", 1)
+        + [
+            warc_record(
+                "https://bomb.example.com/bomb",
+                buffer.getvalue(),
+                "Content-Type: text/html\r\nContent-Encoding: gzip",
+                number=1,
+            )
+        ]
+        + good_records("bomb.example.com", 1, start=2)
+    )
     write_warc(path, records)
 
 
 def write_warc_record_bomb(path: Path, bomb_bytes: int) -> None:
     """A gzip member holding one record of `bomb_bytes` (an HTML body of zeros), then a good record."""
-    header = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://bomb.example.com/huge-record\r\n"
-              "WARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:hostile-bomb>\r\n"
-              "Content-Type: application/http; msgtype=response\r\n")
+    header = (
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://bomb.example.com/huge-record\r\n"
+        "WARC-Date: 2024-01-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:hostile-bomb>\r\n"
+        "Content-Type: application/http; msgtype=response\r\n"
+    )
     http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
     with open(path, "wb") as handle:
         handle.write(gzip.compress(good_records("bigrecord.example.com", 1)[0], mtime=0))
@@ -319,14 +359,15 @@ def write_warcs(folder: Path, image_bytes: int, warc_bomb_bytes: int) -> None:
     # Wrong Content-Length: one record declares fewer bytes than it holds, one more, one absurdly many.
     short = warc_record("https://length.example.com/short", html("declared too short"), number=1)
     short = short.replace(b"Content-Length: ", b"Content-Length: 1", 1)  # e.g. 1234 -> 11234: too long
-    records = [*good_records("length.example.com", 1),
-               warc_record("https://length.example.com/too-short", html("declared short"), declared_length=60,
-                           number=2),
-               *good_records("length.example.com", 1, start=3),
-               short,
-               *good_records("length.example.com", 1, start=5),
-               warc_record("https://length.example.com/absurd", html("absurd"), declared_length=10**15, number=6),
-               *good_records("length.example.com", 1, start=7)]
+    records = [
+        *good_records("length.example.com", 1),
+        warc_record("https://length.example.com/too-short", html("declared short"), declared_length=60, number=2),
+        *good_records("length.example.com", 1, start=3),
+        short,
+        *good_records("length.example.com", 1, start=5),
+        warc_record("https://length.example.com/absurd", html("absurd"), declared_length=10**15, number=6),
+        *good_records("length.example.com", 1, start=7),
+    ]
     write_warc(folder / "wrong_length.warc.gz", records)
     # A page with a huge inline base64 image: processed, the image is not text.
     image = "<img alt='' src='data:image/png;base64," + "iVBORw0KGgo" * (image_bytes // 11) + "'>"
@@ -338,6 +379,7 @@ def write_warcs(folder: Path, image_bytes: int, warc_bomb_bytes: int) -> None:
 
 # ---- the whole corpus --------------------------------------------------------------------------
 
+
 @dataclass
 class Corpus:
     root: Path
@@ -348,9 +390,16 @@ class Corpus:
     sizes: dict = field(default_factory=dict)
 
 
-def build_corpus(root: Path, canary: str, many_files: int = 100_000, depth: int = 100_000,
-                 long_line_bytes: int = 50 * MIB, tar_bomb_bytes: int = 4 * GIB,
-                 warc_bomb_bytes: int = 2 * GIB, image_bytes: int = 20 * MIB) -> Corpus:
+def build_corpus(
+    root: Path,
+    canary: str,
+    many_files: int = 100_000,
+    depth: int = 100_000,
+    long_line_bytes: int = 50 * MIB,
+    tar_bomb_bytes: int = 4 * GIB,
+    warc_bomb_bytes: int = 2 * GIB,
+    image_bytes: int = 20 * MIB,
+) -> Corpus:
     repos = root / "repos"
     repos.mkdir(parents=True)
     write_zip_slip(repos / "hostile__zipslip.zip", canary)
@@ -364,13 +413,25 @@ def build_corpus(root: Path, canary: str, many_files: int = 100_000, depth: int 
     (long_line_repos / "hostile__longline" / "main.py").write_text(MAIN_PY)
     warcs = root / "warcs"
     write_warcs(warcs, image_bytes, warc_bomb_bytes)
-    return Corpus(root, repos, long_line_repos, warcs, canary,
-                  {"many_files": many_files, "depth": depth, "long_line_bytes": long_line_bytes,
-                   "tar_bomb_bytes": tar_bomb_bytes, "warc_bomb_bytes": warc_bomb_bytes,
-                   "image_bytes": image_bytes})
+    return Corpus(
+        root,
+        repos,
+        long_line_repos,
+        warcs,
+        canary,
+        {
+            "many_files": many_files,
+            "depth": depth,
+            "long_line_bytes": long_line_bytes,
+            "tar_bomb_bytes": tar_bomb_bytes,
+            "warc_bomb_bytes": warc_bomb_bytes,
+            "image_bytes": image_bytes,
+        },
+    )
 
 
 # ---- the stages, in one process (one JVM start instead of eight) -------------------------------
+
 
 def stage_plan(corpus_root: Path, out: Path, long_line_limit: int) -> list[tuple[str, str, list[str]]]:
     """(label, job module, arguments): the repository chain, the long-line files, the WARCs."""
@@ -379,9 +440,18 @@ def stage_plan(corpus_root: Path, out: Path, long_line_limit: int) -> list[tuple
         ("filter files", "jobs.filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
         ("dedup files", "jobs.dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
         ("repo-samples", "jobs.repo_samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
-        ("ingest-github long lines", "jobs.ingest_github",
-         ["--input", str(corpus_root / "long_line_repos"), "--output", f"{out}/long_files",
-          "--max-file-bytes", str(long_line_limit)]),
+        (
+            "ingest-github long lines",
+            "jobs.ingest_github",
+            [
+                "--input",
+                str(corpus_root / "long_line_repos"),
+                "--output",
+                f"{out}/long_files",
+                "--max-file-bytes",
+                str(long_line_limit),
+            ],
+        ),
         ("filter long lines", "jobs.filter", ["--input", f"{out}/long_files", "--output", f"{out}/long_filtered"]),
         ("ingest-cc", "jobs.ingest_commoncrawl", ["--input", str(corpus_root / "warcs"), "--output", f"{out}/pages"]),
         ("filter pages", "jobs.filter", ["--input", f"{out}/pages", "--output", f"{out}/pages_filtered"]),

@@ -87,8 +87,9 @@ def rows(folder: Path, columns=None) -> list[dict]:
 
 def by_path(dataset: Path, repo: str) -> dict[str, dict]:
     found = {}
-    for row in rows(dataset, ["repo_name", "path", "reason"]) + rows(dataset / "_rejects",
-                                                                      ["repo_name", "path", "reason"]):
+    for row in rows(dataset, ["repo_name", "path", "reason"]) + rows(
+        dataset / "_rejects", ["repo_name", "path", "reason"]
+    ):
         if row["repo_name"] == repo:
             found[row["path"]] = row
     return found
@@ -112,27 +113,51 @@ def test_hostile_corpus_through_every_stage(tmp_path):
     inputs_before = listing(corpus.root)
     out, scratch = tmp_path / "out", tmp_path / "scratch"
     scratch.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(scratch), "SPARK_LOCAL_DIRS": str(scratch),
-           "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={scratch}", "CORPUS_SPARK_MASTER": "local[2]",
-           "CORPUS_DRIVER_MEMORY": DRIVER_MEMORY}
-    process = subprocess.Popen([sys.executable, str(ROOT / "tests/reliability/hostile_corpus.py"),
-                                str(corpus.root), str(out), str(LONG_LINE_LIMIT)],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TMPDIR": str(scratch),
+        "SPARK_LOCAL_DIRS": str(scratch),
+        "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={scratch}",
+        "CORPUS_SPARK_MASTER": "local[2]",
+        "CORPUS_DRIVER_MEMORY": DRIVER_MEMORY,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests/reliability/hostile_corpus.py"),
+            str(corpus.root),
+            str(out),
+            str(LONG_LINE_LIMIT),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     sampler = PeakSampler(process.pid, out / "_stage")
     sampler.start()
     log, _ = process.communicate(timeout=900)
     sampler.done.set()
     sampler.join()
     elapsed = time.time() - started
-    stage_seconds = json.loads((out / "_stage_seconds.json").read_text()) if (out / "_stage_seconds.json").exists() \
-        else {}
+    stage_seconds = (
+        json.loads((out / "_stage_seconds.json").read_text()) if (out / "_stage_seconds.json").exists() else {}
+    )
     print(f"\ncorpus built in {built:.1f}s; stages {stage_seconds}; total {elapsed:.1f}s")
-    print(f"peak memory of the process tree: PSS {sampler.peak / GIB:.2f} GiB (bound {MEMORY_BOUND / GIB:.0f} GiB), "
-          f"summed RSS {sampler.peak_rss / GIB:.2f} GiB; peak PSS per stage (GiB) "
-          + ", ".join(f"{stage} {pss / GIB:.2f}" for stage, pss in sampler.by_stage.items()))
-    print(f"at the peak ({sampler.at_peak.get('stage')}): "
-          + ", ".join(f"{name} RSS {rss / MIB:.0f} MiB PSS {pss / MIB:.0f} MiB"
-                      for name, rss, pss in sampler.at_peak.get("processes", [])))
+    print(
+        f"peak memory of the process tree: PSS {sampler.peak / GIB:.2f} GiB (bound {MEMORY_BOUND / GIB:.0f} GiB), "
+        f"summed RSS {sampler.peak_rss / GIB:.2f} GiB; peak PSS per stage (GiB) "
+        + ", ".join(f"{stage} {pss / GIB:.2f}" for stage, pss in sampler.by_stage.items())
+    )
+    print(
+        f"at the peak ({sampler.at_peak.get('stage')}): "
+        + ", ".join(
+            f"{name} RSS {rss / MIB:.0f} MiB PSS {pss / MIB:.0f} MiB"
+            for name, rss, pss in sampler.at_peak.get("processes", [])
+        )
+    )
     assert process.returncode == 0, log[-5000:]
     assert sampler.peak < MEMORY_BOUND
     assert_outcomes(corpus, out, stage_seconds)
@@ -143,8 +168,12 @@ def assert_outcomes(corpus: Corpus, out: Path, stage_seconds: dict) -> None:
     canary = corpus.canary
     # Repositories: archive entries outside the repository, links, specials.
     slip_zip = by_path(out / "files", "hostile/zipslip")
-    for path in (f"../../{canary}_zip_up.py", f"../{canary}_zip_parent.py", f"/tmp/{canary}_zip_absolute.py",
-                 f"C:/{canary}_zip_drive.py"):
+    for path in (
+        f"../../{canary}_zip_up.py",
+        f"../{canary}_zip_parent.py",
+        f"/tmp/{canary}_zip_absolute.py",
+        f"C:/{canary}_zip_drive.py",
+    ):
         assert kind(slip_zip.get(path)) == "unsafe_path", path
     assert kind(slip_zip.get("passwd")) == "symlink" and kind(slip_zip.get("main.py")) is None
     slip_tar = by_path(out / "files", "hostile/tarslip")
@@ -158,21 +187,42 @@ def assert_outcomes(corpus: Corpus, out: Path, stage_seconds: dict) -> None:
     bomb = by_path(out / "files", "hostile/bomb")
     assert kind(bomb.get("zeros.txt")) == "too_large" and kind(bomb.get("after.py")) is None
     files = by_path(out / "files", "hostile/files")
-    expected = {"passwd": "symlink", "etc_dir": "symlink", f"{canary}_up": "symlink", "sparse.txt": "too_large",
-                "latin1.py": "undecodable", "nul.c": "binary", "long_line.js": "too_large",
-                "bomb.txt.gz": "binary", "bad\\xffname.py": "invalid_path_encoding",
-                "utf16.py": None, "newline\nname.py": None, "main.py": None}
+    expected = {
+        "passwd": "symlink",
+        "etc_dir": "symlink",
+        f"{canary}_up": "symlink",
+        "sparse.txt": "too_large",
+        "latin1.py": "undecodable",
+        "nul.c": "binary",
+        "long_line.js": "too_large",
+        "bomb.txt.gz": "binary",
+        "bad\\xffname.py": "invalid_path_encoding",
+        "utf16.py": None,
+        "newline\nname.py": None,
+        "main.py": None,
+    }
     assert {path: kind(files.get(path)) for path in expected} == expected
     assert kind(files.get("bomb_no_extension")) in ("binary", "undecodable")
     many_kept = (corpus.sizes["many_files"] + MANY_KEPT_EVERY - 1) // MANY_KEPT_EVERY
-    many = [row for row in rows(out / "files_filtered", ["repo_name", "reason"])
-            + rows(out / "files_filtered" / "_rejects", ["repo_name", "reason"]) if row["repo_name"] == "hostile/many"]
+    many = [
+        row
+        for row in rows(out / "files_filtered", ["repo_name", "reason"])
+        + rows(out / "files_filtered" / "_rejects", ["repo_name", "reason"])
+        if row["repo_name"] == "hostile/many"
+    ]
     assert len(many) == corpus.sizes["many_files"]
     assert sum(kind(row) == "too_short" for row in many) == len(many) - many_kept
 
     # Deeply nested sources pass the filter and dedup, and reach the samples (parsed or not) in bounded time.
-    deep_paths = {"deep/calls.py", "deep/calls.js", "deep/calls.c", "deep/chain.js", "deep/uses.rs",
-                  "deep/Array.java", "Cargo.toml"}
+    deep_paths = {
+        "deep/calls.py",
+        "deep/calls.js",
+        "deep/calls.c",
+        "deep/chain.js",
+        "deep/uses.rs",
+        "deep/Array.java",
+        "Cargo.toml",
+    }
     assert deep_paths <= set(by_path(out / "files_dedup", "hostile/files"))
     samples = rows(out / "samples", ["repo_name", "file_paths", "n_files", "content"])
     sampled = {path for s in samples if s["repo_name"] == "hostile/files" for path in s["file_paths"]}
@@ -184,14 +234,17 @@ def assert_outcomes(corpus: Corpus, out: Path, stage_seconds: dict) -> None:
     # is checked first, and a one-line file's average is its longest line).
     long_rows = by_path(out / "long_filtered", "hostile/longline")
     assert kind(long_rows["long_line.js"]) == "avg_line_length" and kind(long_rows["main.py"]) is None
-    [signals] = [r for r in rows(out / "long_filtered" / "_rejects", ["path", "max_line_length"])
-                 if r["path"] == "long_line.js"]
+    [signals] = [
+        r for r in rows(out / "long_filtered" / "_rejects", ["path", "max_line_length"]) if r["path"] == "long_line.js"
+    ]
     assert signals["max_line_length"] == corpus.sizes["long_line_bytes"] + len("const text = '';")
     assert stage_seconds["filter long lines"] < 60
 
     # WARCs: damaged, wrong-length, huge and bomb records are rejects; the records around them are kept.
-    pages = {row["url"]: row for row in rows(out / "pages", ["url", "reason"])
-             + rows(out / "pages" / "_rejects", ["url", "reason"])}
+    pages = {
+        row["url"]: row
+        for row in rows(out / "pages", ["url", "reason"]) + rows(out / "pages" / "_rejects", ["url", "reason"])
+    }
     assert kind(pages["https://bomb.example.com/bomb"]) == "too_large"  # Content-Encoding: gzip bomb
     assert kind(pages["https://bomb.example.com/huge-record"]) == "too_large"  # 4 GiB record
     assert kind(pages["https://length.example.com/absurd"]) == "too_large"
@@ -199,10 +252,18 @@ def assert_outcomes(corpus: Corpus, out: Path, stage_seconds: dict) -> None:
     assert kind(pages["https://truncated.example.com/page/3"]) == "truncated_record"
     kept = {url for url, row in pages.items() if row["reason"] is None}
     assert {f"https://length.example.com/page/{n}" for n in (0, 3, 5, 7)} <= kept
-    assert {"https://bomb.example.com/page/0", "https://bomb.example.com/page/2", "https://image.example.com/big",
-            "https://bigrecord.example.com/page/0", "https://bigrecord.example.com/page/1"} <= kept
-    filtered = {row["url"]: row for row in rows(out / "pages_filtered", ["url", "reason"])
-                + rows(out / "pages_filtered" / "_rejects", ["url", "reason"])}
+    assert {
+        "https://bomb.example.com/page/0",
+        "https://bomb.example.com/page/2",
+        "https://image.example.com/big",
+        "https://bigrecord.example.com/page/0",
+        "https://bigrecord.example.com/page/1",
+    } <= kept
+    filtered = {
+        row["url"]: row
+        for row in rows(out / "pages_filtered", ["url", "reason"])
+        + rows(out / "pages_filtered" / "_rejects", ["url", "reason"])
+    }
     assert kind(filtered["https://image.example.com/big"]) is None  # the image is not text; the page is kept
     assert kind(filtered["https://length.example.com/too-short"]) == "too_short"  # cut at its declared length
 

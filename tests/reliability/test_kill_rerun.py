@@ -30,8 +30,12 @@ def ids(folder):
 
 def kill_when(command: list[str], writing) -> None:
     """Run `corpus <command>` and SIGKILL it with every process under it once `writing()` is true."""
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *command], start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *command],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 240
     while time.time() < deadline and not writing() and process.poll() is None:
         time.sleep(0.02)
@@ -87,8 +91,11 @@ def test_dedup_killed_mid_write_then_rerun(spark, tmp_path):
 
 
 def shard_digests(folder) -> dict[str, str]:
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-            for name in os.listdir(folder) if name.endswith((".bin", ".idx"))}
+    return {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in os.listdir(folder)
+        if name.endswith((".bin", ".idx"))
+    }
 
 
 def test_tokenize_killed_mid_write_then_rerun(spark, tmp_path):
@@ -147,8 +154,11 @@ def python_workers(root_pid: int) -> list[int]:
     """Spark's Python worker processes under `root_pid`: children of a pyspark.daemon that are daemons too."""
     parents, commands = process_table()
     daemon = b"pyspark.daemon"
-    return [pid for pid in descendants(root_pid, parents)
-            if daemon in commands.get(pid, b"") and daemon in commands.get(parents[pid], b"")]
+    return [
+        pid
+        for pid in descendants(root_pid, parents)
+        if daemon in commands.get(pid, b"") and daemon in commands.get(parents[pid], b"")
+    ]
 
 
 def holding_a_shard_open(pids: list[int], folder) -> list[int]:
@@ -173,9 +183,13 @@ def test_tokenize_survives_a_killed_executor_process(spark, tmp_path):
     args = ["--input", files, "--output", str(out), "--shard-tokens", "2000", "--partitions", "4"]
     log = tmp_path / "stderr.log"
     with open(log, "w") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "tokenize", *args], start_new_session=True,
-                                   stdout=subprocess.DEVNULL, stderr=stderr,
-                                   env={**os.environ, "CORPUS_SPARK_MASTER": "local[2,4]"})  # 4 attempts per task
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "tokenize", *args],
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "CORPUS_SPARK_MASTER": "local[2,4]"},
+        )  # 4 attempts per task
     killed = None
     deadline = time.time() + 240
     while killed is None and time.time() < deadline and process.poll() is None:

@@ -13,8 +13,13 @@ import pytest
 
 
 def corpus(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -37,13 +42,16 @@ def test_mistakes_are_one_line_without_traceback(files_dataset, tmp_path):
     config.write_text("[filter]\nmax_line_lenght = 10\n")
     no_java = {"JAVA_HOME": "", "PATH": os.path.dirname(sys.executable)}
     cases = [
-        (["filter", "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "o1")],
-         "holds no Parquet files; check the path"),
+        (
+            ["filter", "--input", str(tmp_path / "missing"), "--output", str(tmp_path / "o1")],
+            "holds no Parquet files; check the path",
+        ),
         (["filter", "--input", str(files), "--output", str(taken)], "choose another --output or pass --overwrite"),
-        (["filter", "--input", str(files), "--output", str(tmp_path / "o2"), "--config", str(config)],
-         "unknown key(s) in [filter]: max_line_lenght"),
-        (["dedup", "--input", str(files), "--output", str(tmp_path / "o3"), "--threshold", "2"],
-         "--threshold"),
+        (
+            ["filter", "--input", str(files), "--output", str(tmp_path / "o2"), "--config", str(config)],
+            "unknown key(s) in [filter]: max_line_lenght",
+        ),
+        (["dedup", "--input", str(files), "--output", str(tmp_path / "o3"), "--threshold", "2"], "--threshold"),
     ]
     for args, message in cases:
         result = corpus(args)
@@ -62,7 +70,16 @@ def test_mistakes_are_one_line_without_traceback(files_dataset, tmp_path):
 @pytest.mark.spark
 def test_unknown_language_in_options_is_one_line(files_dataset, tmp_path):
     files, _ = files_dataset
-    result = corpus(["filter", "--input", str(files), "--output", str(tmp_path / "o"),
-                     "--language-overrides", '{"Pyhton": {"max_chars": 10}}'])
+    result = corpus(
+        [
+            "filter",
+            "--input",
+            str(files),
+            "--output",
+            str(tmp_path / "o"),
+            "--language-overrides",
+            '{"Pyhton": {"max_chars": 10}}',
+        ]
+    )
     assert result.returncode == 2 and "unknown language 'Pyhton'; did you mean Python" in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.strip().splitlines()[-1].startswith("corpus filter:")

@@ -12,16 +12,38 @@ SAMPLE_REPOS = Path(__file__).resolve().parents[2] / "samples" / "repos"
 
 SPECS = [
     {"name": "Python", "kind": "code", "extensions": [".py", ".pyi"], "line_comment": "#", "tree_sitter": "python"},
-    {"name": "JavaScript", "kind": "code", "extensions": [".js", ".mjs", ".cjs", ".jsx"], "line_comment": "//",
-     "block_comment": ["/*", "*/"], "tree_sitter": "javascript"},
-    {"name": "TypeScript", "kind": "code", "extensions": [".ts", ".mts", ".cts"], "line_comment": "//",
-     "tree_sitter": "typescript"},
+    {
+        "name": "JavaScript",
+        "kind": "code",
+        "extensions": [".js", ".mjs", ".cjs", ".jsx"],
+        "line_comment": "//",
+        "block_comment": ["/*", "*/"],
+        "tree_sitter": "javascript",
+    },
+    {
+        "name": "TypeScript",
+        "kind": "code",
+        "extensions": [".ts", ".mts", ".cts"],
+        "line_comment": "//",
+        "tree_sitter": "typescript",
+    },
     {"name": "TSX", "kind": "code", "extensions": [".tsx"], "line_comment": "//", "tree_sitter": "tsx"},
     {"name": "Java", "kind": "code", "extensions": [".java"], "line_comment": "//", "tree_sitter": "java"},
-    {"name": "C", "kind": "code", "extensions": [".c", ".h"], "line_comment": "//", "block_comment": ["/*", "*/"],
-     "tree_sitter": "c"},
-    {"name": "C++", "kind": "code", "extensions": [".cpp", ".hpp", ".cc", ".hh"], "line_comment": "//",
-     "tree_sitter": "cpp"},
+    {
+        "name": "C",
+        "kind": "code",
+        "extensions": [".c", ".h"],
+        "line_comment": "//",
+        "block_comment": ["/*", "*/"],
+        "tree_sitter": "c",
+    },
+    {
+        "name": "C++",
+        "kind": "code",
+        "extensions": [".cpp", ".hpp", ".cc", ".hh"],
+        "line_comment": "//",
+        "tree_sitter": "cpp",
+    },
     {"name": "Go", "kind": "code", "extensions": [".go"], "line_comment": "//", "tree_sitter": "go"},
     {"name": "Rust", "kind": "code", "extensions": [".rs"], "line_comment": "//", "tree_sitter": "rust"},
     {"name": "Markdown", "kind": "prose", "extensions": [".md"], "block_comment": ["<!--", "-->"]},
@@ -62,15 +84,17 @@ def sample_rows(repo_folder: str | None = None, skip_vendored: bool = True) -> l
             if skip_vendored and ("node_modules/" in path or path.endswith(".min.js")):
                 continue
             content = file.read_text(encoding="utf-8")
-            rows.append({
-                "id": make_id("github", repo_name, path),
-                "source": "github",
-                "repo_name": repo_name,
-                "path": path,
-                "url": None,
-                "language": language_of(path, registry),
-                "content": content,
-                "size_bytes": len(content.encode()),
-                "license": None,
-            })
+            rows.append(
+                {
+                    "id": make_id("github", repo_name, path),
+                    "source": "github",
+                    "repo_name": repo_name,
+                    "path": path,
+                    "url": None,
+                    "language": language_of(path, registry),
+                    "content": content,
+                    "size_bytes": len(content.encode()),
+                    "license": None,
+                }
+            )
     return rows

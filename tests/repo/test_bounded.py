@@ -23,8 +23,16 @@ def dense_rows(language: str, files: int, refs: int, packaged: bool) -> list[dic
             total = " + ".join(f"V{j}" for j in used)
             content = f"package app\n\nvar V{i} = 1\n\nfunc F{i}() int {{ return {total} }}\n"
             path = f"app/f{i:05d}.go"
-        rows.append({"id": f"{i:05d}", "repo_name": "o/r", "path": path, "language": language, "content": content,
-                     "source": "github"})
+        rows.append(
+            {
+                "id": f"{i:05d}",
+                "repo_name": "o/r",
+                "path": path,
+                "language": language,
+                "content": content,
+                "source": "github",
+            }
+        )
     return rows
 
 

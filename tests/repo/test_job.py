@@ -49,7 +49,7 @@ def test_job_groups_by_repository_and_keeps_every_file_once(spark, tmp_path):
             continue  # that language's spec is not written yet
         placed = sample["file_paths"]
         start = placed.index(expected[0])
-        assert placed[start:start + len(expected)] == expected
+        assert placed[start : start + len(expected)] == expected
         checked += 1
     assert checked >= 4  # the Python repositories at least
 
@@ -71,8 +71,22 @@ def test_a_repository_over_the_limits_is_split_into_ranges_of_its_files(spark, t
     limit = sizes[largest] // 3 + 1  # the largest repository needs three ranges
 
     out = tmp_path / "samples"
-    assert main(["--input", str(files), "--output", str(out), "--max-repo-bytes", str(limit),
-                 "--max-sample-bytes", "200000"], spark=spark) == 0
+    assert (
+        main(
+            [
+                "--input",
+                str(files),
+                "--output",
+                str(out),
+                "--max-repo-bytes",
+                str(limit),
+                "--max-sample-bytes",
+                "200000",
+            ],
+            spark=spark,
+        )
+        == 0
+    )
     samples = pq.read_table(out).to_pylist()
     assert sorted(i for s in samples for i in s["file_ids"]) == sorted(r["id"] for r in rows)  # none lost
     parts = {s["repo_part"] for s in samples if s["repo_name"] == largest}
@@ -85,7 +99,9 @@ def test_a_repository_over_the_limits_is_split_into_ranges_of_its_files(spark, t
     assert all(a[-1] < b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # consecutive ranges by path
     largest_file = max(r["size_bytes"] for r in rows)
     for part, paths in paths_by_part.items():  # a range starts below the limit: it ends within one file of it
-        assert sum(r["size_bytes"] for r in rows if r["repo_name"] == largest and r["path"] in paths) \
-            <= limit + largest_file, part
+        assert (
+            sum(r["size_bytes"] for r in rows if r["repo_name"] == largest and r["path"] in paths)
+            <= limit + largest_file
+        ), part
     manifest = json.loads((out / "_manifest.json").read_text())
     assert manifest["totals"]["repositories_split"] == sum(1 for size in sizes.values() if size > limit)

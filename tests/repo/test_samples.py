@@ -40,7 +40,7 @@ def test_exact_order_edges_and_cycles(rows_by_repo, repo):
     assert len(samples) == 1  # a small repository packs into one sample
     placed = samples[0]["file_paths"]
     start = placed.index(EXPECTED_ORDER[repo][0])
-    assert placed[start:start + len(EXPECTED_ORDER[repo])] == EXPECTED_ORDER[repo]
+    assert placed[start : start + len(EXPECTED_ORDER[repo])] == EXPECTED_ORDER[repo]
     assert samples[0]["n_cycle_edges"] == len(EXPECTED_CYCLES.get(repo, ()))
     # Outside cycles every import points backwards; inside the cycle exactly one edge cannot.
     assert samples[0]["n_backward_edges"] == len(EXPECTED_CYCLES.get(repo, ())) // 2
@@ -93,8 +93,13 @@ def test_pack_keeps_order_and_splits_at_file_boundaries():
 
 def test_oversized_file_is_still_included_and_counted():
     rows = [
-        {"id": "a", "repo_name": "o/r", "path": "big.py", "language": "Python",
-         "content": "import small\n" + "x = 1\n" * 200},
+        {
+            "id": "a",
+            "repo_name": "o/r",
+            "path": "big.py",
+            "language": "Python",
+            "content": "import small\n" + "x = 1\n" * 200,
+        },
         {"id": "b", "repo_name": "o/r", "path": "small.py", "language": "Python", "content": "import big\n"},
     ]
     options = SampleOptions(budget=Budget(max_bytes=100, max_seconds=1.0))
@@ -110,8 +115,10 @@ def test_oversized_file_is_still_included_and_counted():
 def test_files_without_repository_become_single_samples():
     import pyarrow as pa
 
-    rows = [{"id": str(i), "repo_name": None, "path": f"f{i}.py", "language": "Python", "content": "x = 1\n"}
-            for i in range(3)]
+    rows = [
+        {"id": str(i), "repo_name": None, "path": f"f{i}.py", "language": "Python", "content": "x = 1\n"}
+        for i in range(3)
+    ]
     table = samples_table(pa.Table.from_pylist(rows), SampleOptions(), REGISTRY)
     assert table.num_rows == 3
     assert table.column("n_files").to_pylist() == [1, 1, 1]

@@ -16,11 +16,14 @@ from pipeline.report import build_report, print_summary, write_report
 ROWS = [
     {"id": f"r{i}", "language": lang, "repo_name": repo, "size_bytes": size, "content": "x" * size}
     for i, (lang, repo, size) in enumerate(
-        [("Python", "a/x", 100), ("Python", "a/x", 50), ("Go", "b/y", 400), (None, "b/y", 7), ("Rust", "c/z", 30)])
+        [("Python", "a/x", 100), ("Python", "a/x", 50), ("Go", "b/y", 400), (None, "b/y", 7), ("Rust", "c/z", 30)]
+    )
 ]
-REJECTS = [{"id": "j1", "reason": "near_duplicate_of:r0", "cluster_id": "r0", "size_bytes": 99},
-           {"id": "j2", "reason": "near_duplicate_of:r0", "cluster_id": "r0", "size_bytes": 98},
-           {"id": "j3", "reason": "too_large: 5000 bytes", "cluster_id": None, "size_bytes": 5000}]
+REJECTS = [
+    {"id": "j1", "reason": "near_duplicate_of:r0", "cluster_id": "r0", "size_bytes": 99},
+    {"id": "j2", "reason": "near_duplicate_of:r0", "cluster_id": "r0", "size_bytes": 98},
+    {"id": "j3", "reason": "too_large: 5000 bytes", "cluster_id": None, "size_bytes": 5000},
+]
 
 
 def make_stage(root, name, stage, rows, rejects=()):
@@ -32,8 +35,14 @@ def make_stage(root, name, stage, rows, rejects=()):
         (folder / "_rejects").mkdir()
         pq.write_table(pa.Table.from_pylist(list(rejects)), folder / "_rejects" / "part-0.parquet")
     counts = collections.Counter(r["reason"].split(":")[0] for r in rejects)
-    manifest.write_manifest(str(folder), stage, "fp", ["in"], {"threshold": 0.7},
-                            {"input_rows": len(rows) + len(rejects), "rejects_by_reason": dict(counts)})
+    manifest.write_manifest(
+        str(folder),
+        stage,
+        "fp",
+        ["in"],
+        {"threshold": 0.7},
+        {"input_rows": len(rows) + len(rejects), "rejects_by_reason": dict(counts)},
+    )
     return folder
 
 
@@ -65,8 +74,25 @@ def test_summary_and_report(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "near_duplicate_of 2" in printed and "Python" in printed
     recalled = make_stage(tmp_path, "pages_recalled", "recall", ROWS)
-    (recalled / "_recall_report.json").write_text(json.dumps({"iterations": [{"iteration": 1, "targets": {
-        "math": {"seed_pages": 27, "pages_collected": 80, "threshold": 0.35, "new_domains": ["algebra.example"]}}}]}))
+    (recalled / "_recall_report.json").write_text(
+        json.dumps(
+            {
+                "iterations": [
+                    {
+                        "iteration": 1,
+                        "targets": {
+                            "math": {
+                                "seed_pages": 27,
+                                "pages_collected": 80,
+                                "threshold": 0.35,
+                                "new_domains": ["algebra.example"],
+                            }
+                        },
+                    }
+                ]
+            }
+        )
+    )
     page = build_report(str(tmp_path))
     assert "<td>80</td><td>0.350</td><td>algebra.example</td>" in page
     assert page.count("<svg") >= 3 and "Cluster sizes" in page and "2 rows removed" in page
@@ -79,9 +105,23 @@ def test_report_renders_in_headless_chromium(tmp_path):
     make_stage(tmp_path, "files_dedup", "dedup", ROWS, REJECTS)
     report = write_report(str(tmp_path))
     result = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", f"file://{report}"],
-        capture_output=True, text=True, timeout=120)
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            f"file://{report}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0
     assert "<h1>Corpus report</h1>" in result.stdout and result.stdout.count("<svg") >= 3

@@ -23,7 +23,7 @@ def tokenizer():
 
 def split_documents(encoded):
     ends = np.cumsum(encoded.lengths)
-    return [encoded.tokens[e - n:e] for e, n in zip(ends, encoded.lengths, strict=True)]
+    return [encoded.tokens[e - n : e] for e, n in zip(ends, encoded.lengths, strict=True)]
 
 
 def test_round_trip_without_fim(tokenizer):

@@ -18,15 +18,42 @@ from pipeline.tokenize.tokenizer import load_tokenizer
 pytestmark = pytest.mark.spark
 
 SAMPLES = [
-    {"id": f"s{i}", "source": "github", "repo_name": "o/r", "path": f"m{i}.py", "url": None, "language": "Python",
-     "content": f"# m{i}.py\ndef f{i}(x):\n    return x * {i}\n", "size_bytes": 30}
+    {
+        "id": f"s{i}",
+        "source": "github",
+        "repo_name": "o/r",
+        "path": f"m{i}.py",
+        "url": None,
+        "language": "Python",
+        "content": f"# m{i}.py\ndef f{i}(x):\n    return x * {i}\n",
+        "size_bytes": 30,
+    }
     for i in range(30)
-] + [{"id": "s-empty", "source": "github", "repo_name": "o/r", "path": "e.py", "url": None, "language": "Python",
-      "content": "", "size_bytes": 0}]
+] + [
+    {
+        "id": "s-empty",
+        "source": "github",
+        "repo_name": "o/r",
+        "path": "e.py",
+        "url": None,
+        "language": "Python",
+        "content": "",
+        "size_bytes": 0,
+    }
+]
 PAGES = [
-    {"id": f"p{i}", "source": "commoncrawl", "repo_name": None, "path": None, "url": f"https://x.org/{i}",
-     "language": None, "content": f"Wie sortiere ich eine Liste? 列表排序 {i}", "size_bytes": 40,
-     "domain": "x.org", "nl_language": "de"}
+    {
+        "id": f"p{i}",
+        "source": "commoncrawl",
+        "repo_name": None,
+        "path": None,
+        "url": f"https://x.org/{i}",
+        "language": None,
+        "content": f"Wie sortiere ich eine Liste? 列表排序 {i}",
+        "size_bytes": 40,
+        "domain": "x.org",
+        "nl_language": "de",
+    }
     for i in range(10)
 ]
 
@@ -117,13 +144,15 @@ def test_inspect_prints_counts_and_decoded_documents(tokens):
     assert counts["documents"] == 40 and counts["shards"] > 1
     assert "40 documents" in text and "Python" in text
     assert text.count("--- part-") == 2
-    assert inspect.main([ "inspect", tokens["output"], "--documents", "1"]) == 0
+    assert inspect.main(["inspect", tokens["output"], "--documents", "1"]) == 0
 
 
 def test_partitions_flag_gives_layout_independent_shards(tokens, spark, tmp_path):
     output = str(tmp_path / "by-id")
-    assert job.main(["--input", tokens["samples"], tokens["pages"], "--output", output, "--partitions", "2"],
-                    spark=spark) == 0
+    assert (
+        job.main(["--input", tokens["samples"], tokens["pages"], "--output", output, "--partitions", "2"], spark=spark)
+        == 0
+    )
     names = [os.path.basename(p) for p in shard_prefixes(output)]
     assert names == ["part-00000-0000", "part-00001-0000"]
     tokenizer = load_tokenizer()

@@ -31,9 +31,14 @@ def megatron_python() -> str | None:
 
 pytestmark = pytest.mark.skipif(megatron_python() is None, reason="megatron-core is not installed")
 
-ROWS = [{"id": f"d{i}", "language": "Python",
-         "content": f"def f{i}(x):\n    '''Grüße 世界 {i}'''\n    return x ** {i}\n" * (1 + i % 5)}
-        for i in range(300)]
+ROWS = [
+    {
+        "id": f"d{i}",
+        "language": "Python",
+        "content": f"def f{i}(x):\n    '''Grüße 世界 {i}'''\n    return x ** {i}\n" * (1 + i % 5),
+    }
+    for i in range(300)
+]
 
 
 def test_megatron_reads_our_shards_exactly(tmp_path, make_tokenizer):
@@ -43,8 +48,14 @@ def test_megatron_reads_our_shards_exactly(tmp_path, make_tokenizer):
     for spec, dtype in (("deepseek", np.int32), (make_tokenizer(), np.uint16)):
         output = tmp_path / dtype.__name__
         output.mkdir()
-        outcomes = list(tokenize_partition([pa.RecordBatch.from_pylist(ROWS)], 0, str(output),
-                                           TokenizeSettings(tokenizer=spec, fim=fim, shard_tokens=10**9)))
+        outcomes = list(
+            tokenize_partition(
+                [pa.RecordBatch.from_pylist(ROWS)],
+                0,
+                str(output),
+                TokenizeSettings(tokenizer=spec, fim=fim, shard_tokens=10**9),
+            )
+        )
         assert outcomes
         tokenizer = load_tokenizer(spec, need_fim=True)
         expected = encode_documents([r["content"] for r in ROWS], [r["id"] for r in ROWS], tokenizer, fim)

@@ -26,16 +26,19 @@ ROWS = [
 def run_partition(rows, output, index=0, **settings):
     batches = [pa.RecordBatch.from_pylist(rows[:3]), pa.RecordBatch.from_pylist(rows[3:])]
     settings.setdefault("fim", FimSettings(rate=0.5, seed=5))
-    outcomes = pa.Table.from_batches(list(tokenize_partition(batches, index, str(output),
-                                                             TokenizeSettings(**settings))),
-                                     schema=OUTCOME_SCHEMA).to_pylist()
+    outcomes = pa.Table.from_batches(
+        list(tokenize_partition(batches, index, str(output), TokenizeSettings(**settings))), schema=OUTCOME_SCHEMA
+    ).to_pylist()
     return ([o for o in outcomes if o["kind"] == "shard"], [o for o in outcomes if o["kind"] == "reject"])
 
 
 def test_rejects_carry_reasons_and_are_not_written(tmp_path):
     shards, rejects = run_partition(ROWS, tmp_path)
     assert sorted((r["id"], r["reason"]) for r in rejects if r["id"]) == [
-        ("b", "empty_content"), ("d", "empty_content"), ("f", "empty_content")]
+        ("b", "empty_content"),
+        ("d", "empty_content"),
+        ("f", "empty_content"),
+    ]
     assert [r["reason"] for r in rejects if r["id"] is None] == ["missing_id"]
     assert sum(s["documents"] for s in shards) == 3  # rows in = written + rejected
     assert len(rejects) == 4
@@ -44,8 +47,11 @@ def test_rejects_carry_reasons_and_are_not_written(tmp_path):
 def test_documents_decode_back_in_order(tmp_path):
     shards, _ = run_partition(ROWS, tmp_path)
     tokenizer = load_tokenizer()
-    decoded = [decode_document(shard[i], tokenizer)[1]
-               for shard in map(TokenShard, shard_prefixes(str(tmp_path))) for i in range(len(shard))]
+    decoded = [
+        decode_document(shard[i], tokenizer)[1]
+        for shard in map(TokenShard, shard_prefixes(str(tmp_path)))
+        for i in range(len(shard))
+    ]
     assert decoded == [ROWS[0]["content"], ROWS[2]["content"], ROWS[4]["content"]]
 
 
@@ -59,8 +65,10 @@ def test_stats_per_language_and_source(tmp_path):
 
 
 def test_shards_split_at_about_shard_tokens(tmp_path):
-    rows = [{"id": f"r{i}", "language": "Python", "content": f"value_{i} = {i} * 2  # {i}\n" * (1 + i % 4)}
-            for i in range(60)]
+    rows = [
+        {"id": f"r{i}", "language": "Python", "content": f"value_{i} = {i} * 2  # {i}\n" * (1 + i % 4)}
+        for i in range(60)
+    ]
     shards, _ = run_partition(rows, tmp_path, index=7, shard_tokens=100)
     names = [s["shard"] for s in shards]
     assert names == [f"part-00007-{k:04d}" for k in range(len(shards))] and len(shards) > 5

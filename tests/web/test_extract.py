@@ -10,9 +10,7 @@ PROSE = (
     "<p>This tutorial explains how the function works and why each line is there. Read it slowly and run "
     "the example on your own machine before moving on to the next chapter of the guide.</p>"
 )
-CODE = (
-    'def area(r):\n    if r < 0 and r != -1:\n        raise ValueError("negative")\n    return 3.14 * r ** 2'
-)
+CODE = 'def area(r):\n    if r < 0 and r != -1:\n        raise ValueError("negative")\n    return 3.14 * r ** 2'
 CODE_PAGE = f"""<html><head><title>Area</title></head><body>
 <nav><a href="/">Home</a> <a href="/blog">Blog</a></nav>
 <article><h1>Computing an area</h1>{PROSE}
@@ -63,9 +61,11 @@ def test_unknown_extractor_is_an_error():
 
 
 def test_code_markup_holds_widget_hints_and_stays_within_the_page_size():
-    page = ('<body><nav>menu</nav><p>text</p><div id="h1" class="syntaxhighlighter python">'
-            '<table><tr><td class="code"><div class="line">x = 1</div></td></tr></table></div>'
-            "<p>more text</p><pre>y = 2</pre></body>")
+    page = (
+        '<body><nav>menu</nav><p>text</p><div id="h1" class="syntaxhighlighter python">'
+        '<table><tr><td class="code"><div class="line">x = 1</div></td></tr></table></div>'
+        "<p>more text</p><pre>y = 2</pre></body>"
+    )
     markup = code_markup(page, 0)
     assert "syntaxhighlighter" in markup and "y = 2" in markup and "more text" in markup
     hostile = "<pre></pre><table>" * 100_000  # a million-tag page must not grow its hint text
@@ -75,18 +75,22 @@ def test_code_markup_holds_widget_hints_and_stays_within_the_page_size():
 @pytest.mark.parametrize("extractor", EXTRACTORS)
 def test_line_breaks_inside_pre_become_newlines_and_others_stay(extractor):
     # resiliparse reads <br> in <pre> as a newline itself; trafilatura does too, but drops the indentation
-    page = (f"<html><body><article>{PROSE}<pre>a = 1<br>b = 2<br/>c = 3<BR />d = 4<br class='x'>    e = 5</pre>"
-            f"<p>first line<br>second line</p>{PROSE}</article></body></html>")
+    page = (
+        f"<html><body><article>{PROSE}<pre>a = 1<br>b = 2<br/>c = 3<BR />d = 4<br class='x'>    e = 5</pre>"
+        f"<p>first line<br>second line</p>{PROSE}</article></body></html>"
+    )
     text = extract_main_text(page, extractor)
     assert "a = 1\nb = 2\nc = 3\nd = 4\n    e = 5" in text
     assert "first line\nsecond line" in text
 
 
 def test_mathjax_scripts_keep_their_tex_verbatim():
-    page = (f"<html><body><article>{PROSE}<p>Order: <script type='math/tex'>a < b \\& c > 0</script>, "
-            '<script type="math/tex; mode=display">{\\displaystyle x^2}</script>, empty '
-            '<script type="math/tex"> </script>. The type is written math/tex in the docs.</p>'
-            f'{PROSE}<script type="math/tex">never closed</article></body></html>')
+    page = (
+        f"<html><body><article>{PROSE}<p>Order: <script type='math/tex'>a < b \\& c > 0</script>, "
+        '<script type="math/tex; mode=display">{\\displaystyle x^2}</script>, empty '
+        '<script type="math/tex"> </script>. The type is written math/tex in the docs.</p>'
+        f'{PROSE}<script type="math/tex">never closed</article></body></html>'
+    )
     text = extract_main_text(page)
     assert "$a < b \\& c > 0$" in text
     assert "$$x^2$$" in text
@@ -95,10 +99,12 @@ def test_mathjax_scripts_keep_their_tex_verbatim():
 
 
 def test_mathml_converts_with_entities_and_attributes():
-    page = (f"<html><body><article>{PROSE}<p>Set <math><mfenced open='[' close=']'><mi>a</mi><mi>b</mi>"
-            "</mfenced></math> and <math><mi>x</mi><mo>&lt;</mo><mspace width='1em'/><mtext>if y"
-            "</mtext></math> and <math display='block'><msubsup><mo>&int;</mo><mn>0</mn><mn>1</mn></msubsup>"
-            f"</math> here.</p>{PROSE}</article></body></html>")
+    page = (
+        f"<html><body><article>{PROSE}<p>Set <math><mfenced open='[' close=']'><mi>a</mi><mi>b</mi>"
+        "</mfenced></math> and <math><mi>x</mi><mo>&lt;</mo><mspace width='1em'/><mtext>if y"
+        "</mtext></math> and <math display='block'><msubsup><mo>&int;</mo><mn>0</mn><mn>1</mn></msubsup>"
+        f"</math> here.</p>{PROSE}</article></body></html>"
+    )
     text = extract_main_text(page)
     assert "$[a,b]$" in text
     assert "$x< \\text{if y}$" in text
@@ -106,11 +112,13 @@ def test_mathml_converts_with_entities_and_attributes():
 
 
 def test_katex_without_mathml_drops_its_rendered_copy_and_mathml_beside_katex_converts():
-    page = (f"<html><body><article>{PROSE}<p>Rendered only <span class='katex'><span class='katex-html'>"
-            "RENDERED</span></span> and KaTeX <span class=\"katex\"><span class=\"katex-mathml\"><math><semantics>"
-            "<mi>k</mi><annotation encoding=\"application/x-tex\">k^2</annotation></semantics></math></span>"
-            "<span class=\"katex-html\">K2</span></span> beside <math><msqrt><mi>m</mi></msqrt></math>.</p>"
-            f"{PROSE}</article></body></html>")
+    page = (
+        f"<html><body><article>{PROSE}<p>Rendered only <span class='katex'><span class='katex-html'>"
+        'RENDERED</span></span> and KaTeX <span class="katex"><span class="katex-mathml"><math><semantics>'
+        '<mi>k</mi><annotation encoding="application/x-tex">k^2</annotation></semantics></math></span>'
+        '<span class="katex-html">K2</span></span> beside <math><msqrt><mi>m</mi></msqrt></math>.</p>'
+        f"{PROSE}</article></body></html>"
+    )
     text = extract_main_text(page)
     assert "RENDERED" not in text and "K2" not in text
     assert "$k^2$" in text and "$\\sqrt{m}$" in text
@@ -126,8 +134,9 @@ def test_deeply_nested_mathml_is_read_once_without_recursing_too_deep():
 
 
 def test_mathml_to_tex_reads_annotations_converts_and_survives_markup_that_is_not_xml():
-    annotated = ('<math><semantics><mi>x</mi><annotation encoding="application/x-tex">a &lt; b</annotation>'
-                 "</semantics></math>")
+    annotated = (
+        '<math><semantics><mi>x</mi><annotation encoding="application/x-tex">a &lt; b</annotation></semantics></math>'
+    )
     assert mathml_to_tex(annotated) == "a < b"
     assert mathml_to_tex("<math><msub><mi>x</mi><mn>1</mn></msub><mo>&nbsp;</mo></math>") == "x_{1}"
     assert mathml_to_tex("<math><m:mi>x</m:mi><mo>&lt;</mo><mn>2</mn></math>") == "x<2"  # an unbound prefix
@@ -136,8 +145,10 @@ def test_mathml_to_tex_reads_annotations_converts_and_survives_markup_that_is_no
 
 
 def test_a_math_tag_in_an_attribute_loses_no_formula():
-    page = (f"<html><body><article>{PROSE}<p>See <math alttext='<math>'><mi>a</mi></math> and "
-            f"<math><mi>b</mi></math> here.</p>{PROSE}</article></body></html>")
+    page = (
+        f"<html><body><article>{PROSE}<p>See <math alttext='<math>'><mi>a</mi></math> and "
+        f"<math><mi>b</mi></math> here.</p>{PROSE}</article></body></html>"
+    )
     text = extract_main_text(page)
     assert "See $a$ and $b$ here." in text
 
@@ -159,9 +170,11 @@ def test_wikipedia_formulas_are_kept_once(extractor):
 
 
 def test_formula_images_become_their_alt_tex_and_other_images_stay_images():
-    page = (f"<html><body><article>{PROSE}<p>A <IMG SRC=f.png CLASS=latex ALT='a &lt; b'>, "
-            '<img class="photo tex" alt="y > 1" src="g.png">, <img class="math" alt="" src="e.png">'
-            f'and <img class="photo" alt="x^2" src="p.png"> end.</p>{PROSE}</article></body></html>')
+    page = (
+        f"<html><body><article>{PROSE}<p>A <IMG SRC=f.png CLASS=latex ALT='a &lt; b'>, "
+        '<img class="photo tex" alt="y > 1" src="g.png">, <img class="math" alt="" src="e.png">'
+        f'and <img class="photo" alt="x^2" src="p.png"> end.</p>{PROSE}</article></body></html>'
+    )
     text = extract_main_text(page)
     assert "A $a < b$, $y > 1$, and end." in text  # alt texts of other images are off
 
@@ -171,7 +184,7 @@ def test_formula_images_become_their_alt_tex_and_other_images_stay_images():
 MATHML = [
     "<math><mi>x</mi><mo>+</mo><mn>1</mn></math>",
     "<math\ndisplay='block'><mfrac><mi>a</mi><mi>b</mi></mfrac></math>",
-    '<math display="block"><semantics><mi>r</mi><annotation encoding=\'application/x-tex\'>r &amp; s</annotation>'
+    "<math display=\"block\"><semantics><mi>r</mi><annotation encoding='application/x-tex'>r &amp; s</annotation>"
     "</semantics></math>",
     "<math><msubsup><mo>&int;</mo><mn>0</mn><mn>1</mn></msubsup></math>",
     "<math display=block><msqrt><mi>y</mi></msqrt></math>",

@@ -25,9 +25,7 @@ def test_job_dedups_urls_across_warcs_and_splits_rejects(spark, tmp_path):
         {
             "url": "HTTPS://docs.example.com/page/2?utm_source=x",
             "date": "2025-02-01T00:00:00Z",
-            "body": html_page(
-                "Page 2", "The latest capture of page two, with words enough for the detector."
-            ),
+            "body": html_page("Page 2", "The latest capture of page two, with words enough for the detector."),
         },
         {
             "url": "https://docs.example.com/page/3",

@@ -179,8 +179,11 @@ def test_time_limited_worker_gives_the_same_rows(tmp_path):
     path = tmp_path / "w.warc.gz"
     path.write_bytes(warc_bytes(simple_records(3))[0])
     in_process = list(warc_pages(str(path), IN_PROCESS))
-    limited = [row for batch in warc_page_batches(str(path), IngestSettings(extraction_timeout=20))
-               for row in batch.to_pylist()]
+    limited = [
+        row
+        for batch in warc_page_batches(str(path), IngestSettings(extraction_timeout=20))
+        for row in batch.to_pylist()
+    ]
     page_guard(20, "resiliparse").stop()
     assert limited == in_process and reasons(limited) == [None, None, None]
 
@@ -194,8 +197,11 @@ def test_a_warc_left_half_read_does_not_leak_into_the_next(tmp_path):
         abandoned = guard.batches(str(first), IngestSettings(extraction_timeout=20))
         assert next(abandoned).num_rows == 64
         abandoned.close()
-        rows = [row for batch in guard.batches(str(second), IngestSettings(extraction_timeout=20))
-                for row in batch.to_pylist()]
+        rows = [
+            row
+            for batch in guard.batches(str(second), IngestSettings(extraction_timeout=20))
+            for row in batch.to_pylist()
+        ]
         assert rows == list(warc_pages(str(second), IN_PROCESS))
     finally:
         guard.stop()
@@ -217,8 +223,11 @@ def test_a_worker_that_cannot_be_started_reports_why_and_the_next_start_works(tm
         list(guard.batches(str(path), IngestSettings(extraction_timeout=20)))
     monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", real_start)
     try:
-        rows = [row for batch in guard.batches(str(path), IngestSettings(extraction_timeout=20))
-                for row in batch.to_pylist()]
+        rows = [
+            row
+            for batch in guard.batches(str(path), IngestSettings(extraction_timeout=20))
+            for row in batch.to_pylist()
+        ]
         assert rows == list(warc_pages(str(path), IN_PROCESS))
     finally:
         guard.stop()
@@ -228,8 +237,9 @@ def test_a_page_over_the_time_limit_is_a_reject_and_the_warc_goes_on(tmp_path):
     """trafilatura needs seconds for a 2 MB page and milliseconds for the others; the worker
     extracting the big page is killed at the limit, and a new one finishes the file."""
     records = simple_records(4)
-    huge = "".join(f"<p>Paragraph {i} with some words in it.</p><table><tr><td>{i}</td></tr></table>"
-                   for i in range(20_000))
+    huge = "".join(
+        f"<p>Paragraph {i} with some words in it.</p><table><tr><td>{i}</td></tr></table>" for i in range(20_000)
+    )
     records[1]["body"] = html_page("Huge", huge)
     path = tmp_path / "slow.warc.gz"
     path.write_bytes(warc_bytes(records)[0])
@@ -252,13 +262,15 @@ def test_wrong_lengths_and_huge_records_lose_no_neighbour(tmp_path):
     from pipeline.web.warc import MAX_RECORD_BYTES
     from tests.reliability.hostile_corpus import good_records, html, warc_record, write_warc, write_warc_record_bomb
 
-    records = [*good_records("length.example.com", 1),
-               warc_record("https://length.example.com/too-short", html("short"), declared_length=60, number=1),
-               *good_records("length.example.com", 1, start=2),
-               warc_record("https://length.example.com/too-long", html("long"), declared_length=9000, number=3),
-               *good_records("length.example.com", 1, start=4),
-               warc_record("https://length.example.com/absurd", html("absurd"), declared_length=10**15, number=5),
-               *good_records("length.example.com", 1, start=6)]
+    records = [
+        *good_records("length.example.com", 1),
+        warc_record("https://length.example.com/too-short", html("short"), declared_length=60, number=1),
+        *good_records("length.example.com", 1, start=2),
+        warc_record("https://length.example.com/too-long", html("long"), declared_length=9000, number=3),
+        *good_records("length.example.com", 1, start=4),
+        warc_record("https://length.example.com/absurd", html("absurd"), declared_length=10**15, number=5),
+        *good_records("length.example.com", 1, start=6),
+    ]
     path = tmp_path / "lengths.warc.gz"
     write_warc(path, records)
     rows = {row["url"]: row for row in warc_pages(str(path), IN_PROCESS)}
@@ -270,6 +282,8 @@ def test_wrong_lengths_and_huge_records_lose_no_neighbour(tmp_path):
     bomb = tmp_path / "bomb.warc.gz"
     write_warc_record_bomb(bomb, MAX_RECORD_BYTES * 4)
     reasons = [(row["url"], row["reason"]) for row in warc_pages(str(bomb), IN_PROCESS)]
-    assert reasons == [("https://bigrecord.example.com/page/0", None),
-                       ("https://bomb.example.com/huge-record", "too_large"),
-                       ("https://bigrecord.example.com/page/1", None)]
+    assert reasons == [
+        ("https://bigrecord.example.com/page/0", None),
+        ("https://bomb.example.com/huge-record", "too_large"),
+        ("https://bigrecord.example.com/page/1", None),
+    ]

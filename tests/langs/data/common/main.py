@@ -5,5 +5,5 @@ def main():
     print(os.getcwd())
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()
