@@ -32,7 +32,7 @@ build/sample: $(STAMP) pipeline/sample.py $(shell find samples -type f 2>/dev/nu
 corpus: $(STAMP) build/sample
 	$(BIN)/corpus all --repos $(REPOS) --warcs $(WARCS) --output $(OUTPUT) $(CORPUS_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q --durations=10 tests
 
 # Includes bench/bench_real.py: every repository stage on the real corpus at two sizes (~30 min).
@@ -44,8 +44,10 @@ bench: $(STAMP) build/sample bench-data
 bench-data: $(STAMP)
 	$(BIN)/python bench/real_corpus.py
 
+# One style: `ruff format` (fix with `.venv/bin/ruff format pipeline jobs tests bench`).
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline jobs tests bench
+	$(BIN)/ruff format --check pipeline jobs tests bench
 
 # Zip of the `pipeline` package for `spark-submit --py-files dist/pipeline.zip` on a cluster.
 dist: $(STAMP)

@@ -23,11 +23,11 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.io.fetch import FetchSettings  # noqa: E402
 from pipeline.sample import warc_generator  # noqa: E402
 from pipeline.schema import PAGES_SCHEMA  # noqa: E402
 from pipeline.web import pages as pages_module  # noqa: E402
 from pipeline.web.extract import DEFAULT_EXTRACTOR, EXTRACTORS, RESILIPARSE_OPTIONS, extract_main_text  # noqa: E402
-from pipeline.web.fetch import FetchSettings  # noqa: E402
 from pipeline.web.html_prep import LINE_NUMBERS, LINE_WIDGETS, MATH_HINTS  # noqa: E402
 from pipeline.web.http_payload import decode_text, is_html, parse_http_response  # noqa: E402
 from pipeline.web.pages import IngestSettings, page_guard, warc_page_batches  # noqa: E402

@@ -79,10 +79,13 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-tokenize-"))
     parquet = work / "docs.parquet"
     pq.write_table(pa.Table.from_pylist(rows), parquet, compression="zstd")
-    settings = TokenizeSettings(fim=FimSettings(rate=0.5, spm_rate=0.0, seed=42), shard_tokens=10**12)
+    settings = TokenizeSettings(fim=FimSettings(fim_rate=0.5, fim_spm_rate=0.0, seed=42), shard_tokens=10**12)
     # FIM cuts half the documents into three pieces, which the tokenizer encodes faster than one long
     # string; the run without FIM shows the stage's own overhead alone
-    stages = {"stage": settings, "stage without FIM": TokenizeSettings(fim=FimSettings(rate=0.0), shard_tokens=10**12)}
+    stages = {
+        "stage": settings,
+        "stage without FIM": TokenizeSettings(fim=FimSettings(fim_rate=0.0), shard_tokens=10**12),
+    }
 
     # the shipped tokenizer, and the content encoder the stage uses (same model, added tokens off)
     baselines = {

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.langs.detect import detect_language  # noqa: E402
 from pipeline.langs.registry import default_registry  # noqa: E402
-from pipeline.sources.github import BINARY_EXTENSIONS, IngestOptions, decode_text  # noqa: E402
+from pipeline.sources.contract import BINARY_EXTENSIONS, IngestOptions, decode_text  # noqa: E402
 from pipeline.sources.vendored import generated_rule, vendored_rule  # noqa: E402
 
 PACKAGE_LIST = Path(__file__).with_suffix(".toml")

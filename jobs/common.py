@@ -1,108 +1,18 @@
-"""What every job shares: argument parsing, rerun semantics, Arrow mapping, kept/rejects split.
-
-A stage is `run(spark, args) -> dict` (extra manifest fields). `run_stage` wraps it: it skips an
-output that already holds this exact result, redoes an incomplete one, and writes the manifest last.
-"""
+"""Datasets on Spark, for every job: read (Spark's reader, or pyarrow on the executors where Spark
+cannot reach the store), write (one part file per task), and the kept/rejects split."""
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
-
-import pyarrow as pa
 
 from pipeline import measure
-from pipeline.config import UsageError, parse_stage_args, stage_settings
 from pipeline.io import manifest, parquet_parts, storage
 from pipeline.schema import REASON
-from pipeline.spark import JavaMissing, get_spark
 
-USER_ERRORS = (UsageError, manifest.OutputConflict, JavaMissing)
-BROADCAST_ROWS = 2_000_000  # a decision or id list up to this size is shipped to every task
-
-
-def run_stage(
-    stage: str,
-    parser,
-    run: Callable,
-    argv: list[str] | None = None,
-    inputs_are_datasets: bool = True,
-    spark=None,
-    check: Callable | None = None,
-) -> int:
-    """`check(args)`, if given, raises UsageError for a mistake before the output folder is touched."""
-    args = None
-    try:
-        args = parse_stage_args(parser, argv, stage)
-        storage.use_endpoint(args.s3_endpoint_url)
-        if check is not None:
-            check(args)
-        if inputs_are_datasets:
-            check_dataset_inputs(args.input)
-        identity = {**stage_settings(args), **file_digests(args)}
-        if inputs_are_datasets:  # an upstream stage redone with other settings makes this result stale
-            identity["upstream"] = [(manifest.read_manifest(i) or {}).get("fingerprint") for i in args.input]
-        print_id = manifest.fingerprint(stage, args.input, identity)
-        if not manifest.prepare_output(args.output, print_id, args.overwrite):
-            print(f"corpus {stage}: {args.output} is already complete (same inputs and settings); nothing to do")
-            return 0
-        started = time.time()
-        phases = measure.start_run(stage)
-        with measure.PeakMemory() as memory:
-            if spark is None:
-                with measure.phase("spark_start"):
-                    spark = get_spark(f"corpus-{stage}")
-            extra = run(spark, args) or {}
-        if inputs_are_datasets:
-            extra.setdefault("input_rows", sum(manifest.parquet_stats(i)["rows"] for i in args.input))
-        extra["seconds"] = round(time.time() - started, 2)
-        extra["phases"] = phases.as_dict()
-        extra["peak_rss_mb"] = memory.summary()
-        print(f"corpus {stage}: {extra['seconds']:.1f} s; peak RSS MB {extra['peak_rss_mb']}")
-        written = manifest.write_manifest(args.output, stage, print_id, args.input, stage_settings(args), extra)
-        print(
-            f"corpus {stage}: wrote {written['output']['rows']:,} rows to {args.output}"
-            + (f" ({written['rejects']['rows']:,} rejected)" if "rejects" in written else "")
-        )
-        return 0
-    except USER_ERRORS as error:
-        if args is not None and args.debug:
-            raise
-        print(f"corpus {stage}: error: {error}", file=sys.stderr)
-        return 2
-
-
-def file_digests(args) -> dict[str, str]:
-    """Digests of local files named by settings (seeds, benchmarks...): editing one means a new result."""
-    digests = {}
-    for key, value in stage_settings(args).items():
-        for path in value if isinstance(value, list) else [value]:
-            if isinstance(path, str) and os.path.isfile(path):
-                with open(path, "rb") as handle:
-                    digests[f"{key}:{path}"] = hashlib.sha256(handle.read()).hexdigest()
-    return digests
-
-
-def check_dataset_inputs(inputs: list[str]) -> None:
-    for uri in inputs:
-        if not storage.list_parquet_files(uri):
-            raise UsageError(f"input {uri} holds no Parquet files; check the path")
-        if any(ch in uri for ch in "*?["):
-            continue
-        written = manifest.read_manifest(uri)
-        if written is None:
-            raise UsageError(
-                f"input {uri} has no {manifest.MANIFEST}: the stage that writes it did not "
-                "finish; rerun that stage first"
-            )
-        problem = manifest.damage(uri, written)
-        if problem:
-            raise UsageError(f"input {problem}")
+# BROADCAST_ROWS, broadcast_if_small and map_batches live in pipeline.spark and are re-exported here
+# for the jobs (a test that changes BROADCAST_ROWS must patch pipeline.spark, not this copy).
+from pipeline.spark import BROADCAST_ROWS, JavaMissing, broadcast_if_small, get_spark, map_batches  # noqa: F401
 
 
 def read_dataset(spark, inputs: list[str]):
@@ -133,21 +43,6 @@ def has_s3a(spark) -> bool:
 
 def spark_path(uri: str) -> str:
     return uri.replace("s3://", "s3a://", 1) if uri.startswith("s3://") else uri
-
-
-def map_batches(df, fn: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]], schema: pa.Schema):
-    """Run a pure-Python function over a DataFrame's Arrow batches on the executors."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return df.mapInArrow(fn, from_arrow_schema(schema))
-
-
-def broadcast_if_small(df, rows: int):
-    """`df` marked for a broadcast join when it has few enough rows to ship to every task (a join
-    that then moves only the other side's rows, not a shuffle of both)."""
-    from pyspark.sql import functions as F
-
-    return F.broadcast(df) if rows <= BROADCAST_ROWS else df
 
 
 def write_dataset(df, output: str) -> None:
@@ -195,12 +90,3 @@ def write_with_rejects(df, output: str, persist: bool = True) -> dict[str, int]:
         return {row["kind"]: row["count"] for row in sorted(kinds, key=lambda r: -r["count"])}
     finally:
         df.unpersist()
-
-
-def main_for(stage: str, build_parser: Callable, run: Callable, **kwargs) -> Callable:
-    """The `main(argv)` of a job module: used by spark-submit and by `corpus <stage>`."""
-
-    def main(argv: list[str] | None = None, spark=None) -> int:
-        return run_stage(stage, build_parser(), run, argv, spark=spark, **kwargs)
-
-    return main

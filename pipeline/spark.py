@@ -1,4 +1,5 @@
-"""The one place that builds the SparkSession (the only Spark-aware module of `pipeline`).
+"""The one place that builds the SparkSession, and the two DataFrame helpers every Spark module
+shares (jobs/, and the Spark twins in pipeline: dedup.spark, recall.spark_store, web.url_dedup).
 
 Local mode with all cores unless `spark-submit --master ...` (or CORPUS_SPARK_MASTER) chose a master.
 """
@@ -8,6 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+BROADCAST_ROWS = 2_000_000  # a decision or id list up to this size is shipped to every task
 
 
 class JavaMissing(RuntimeError):
@@ -48,3 +56,19 @@ def get_spark(app_name: str = "corpus"):
     )
     spark.sparkContext.setLogLevel(os.environ.get("CORPUS_SPARK_LOG_LEVEL", "ERROR"))
     return spark
+
+
+def map_batches(df, fn: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]], schema: pa.Schema):
+    """Run a pure-Python function over a DataFrame's Arrow batches on the executors."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return df.mapInArrow(fn, from_arrow_schema(schema))
+
+
+def broadcast_if_small(df, rows: int):
+    """`df` marked for a broadcast join when it has few enough rows to ship to every task (a join
+    that then moves only the other side's rows, not a shuffle of both). BROADCAST_ROWS is read at
+    call time (tests set it to 0 to force shuffle joins)."""
+    from pyspark.sql import functions as F
+
+    return F.broadcast(df) if rows <= BROADCAST_ROWS else df

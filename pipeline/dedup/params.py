@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from pipeline.dedup.lsh import optimal_bands
 from pipeline.dedup.policy import DEFAULT_POLICY
+from pipeline.stage import setting
 
 SCHEME = "affine32"  # datasketch 2.0's permutation scheme (see minhash.py)
 TOKENIZER = "identifier-bytes-v1"  # shingles.py; bump when tokens or shingle hashes change
@@ -13,18 +14,23 @@ TOKENIZER = "identifier-bytes-v1"  # shingles.py; bump when tokens or shingle ha
 
 @dataclass(frozen=True)
 class DedupParams:
-    threshold: float = 0.7
-    num_perm: int = 256
-    ngram: int = 5
-    seed: int = 1
-    bands: int = 0  # 0: datasketch's optimal (bands, rows) for threshold and num_perm
-    rows: int = 0
-    verify: bool = True
-    max_bucket: int = 1000  # star edges for this many members of a bucket; a chain links the rest
-    # Weight of false negatives in datasketch's (bands, rows) optimisation; 0 = auto: 0.95 with
-    # verify (exact Jaccard removes the extra false positives, so favour recall), 0.5 without.
-    false_negative_weight: float = 0.0
-    keep_policy: str = DEFAULT_POLICY
+    threshold: float = setting(0.7, "Jaccard similarity of near-duplicates")
+    num_perm: int = setting(256, "MinHash permutations")
+    ngram: int = setting(5, "tokens per shingle")
+    seed: int = setting(1, "seed of the MinHash permutations")
+    bands: int = setting(0, "LSH bands (0: datasketch's optimal bands x rows for threshold and num_perm)")
+    rows: int = setting(0, "LSH rows per band (0: datasketch's optimum)")
+    verify: bool = setting(True, "keep a candidate pair only if its exact Jaccard >= threshold")
+    max_bucket: int = setting(
+        1000, "star edges to the smallest id for this many members of a bucket; a chain links the rest"
+    )
+    # 0 = auto: 0.95 with verify (exact Jaccard removes the extra false positives, so favour recall)
+    false_negative_weight: float = setting(
+        0.0, "weight of missed pairs when choosing bands x rows (0: 0.95 with --verify, else 0.5)"
+    )
+    keep_policy: str = setting(
+        DEFAULT_POLICY, "which row of a group to keep: column:asc|desc,... (missing columns skipped)"
+    )
 
     def problems(self) -> list[str]:
         """What is out of range, as flag names a user can fix."""
@@ -63,3 +69,15 @@ class DedupParams:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """The dedup stage's settings (flags, [dedup] TOML keys, manifest)."""
+
+    level: str = setting(
+        "file", "rows are files, or repository samples (kept or dropped whole)", choices=("file", "repo")
+    )
+    params: DedupParams = field(default_factory=DedupParams)
+    against: tuple[str, ...] = setting((), "prior index folder(s) from --index-out")
+    index_out: str | None = setting(None, "write signatures and band hashes of the kept rows here")

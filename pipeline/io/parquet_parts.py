@@ -9,12 +9,15 @@ atomic, so a reader never sees half a part.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.io import storage
+from pipeline.io.fetch import transient_in_pyarrow
+from pipeline.io.retry import RetryPolicy
 
 WRITTEN_SCHEMA = pa.schema([("path", pa.string()), ("rows", pa.int64())])
 
@@ -45,8 +48,9 @@ def read_parts(
 def _read_file(uri: str, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """A file's batches; after a transient error the file is reopened and the batches sent already skipped."""
     fs, path = storage.filesystem(uri)
+    policy = RetryPolicy()
     sent = 0
-    for attempt in range(storage.S3_ATTEMPTS):
+    for attempt in range(1, policy.attempts + 1):
         try:
             with fs.open_input_file(path) as handle:
                 for index, part in enumerate(pq.ParquetFile(handle).iter_batches(batch_size=batch_rows)):
@@ -55,9 +59,9 @@ def _read_file(uri: str, schema: pa.Schema, batch_rows: int) -> Iterator[pa.Reco
                         sent += 1
             return
         except OSError as error:
-            if attempt + 1 == storage.S3_ATTEMPTS or not storage.transient(error):
+            if attempt == policy.attempts or not transient_in_pyarrow(error):
                 raise
-            storage.pause(attempt)
+            time.sleep(policy.delay(attempt))
 
 
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:

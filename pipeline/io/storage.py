@@ -1,7 +1,8 @@
 """Local paths and s3:// URIs behind one small interface (pyarrow filesystems).
 
 S3-compatible stores (MinIO, Ceph, a local test server) are reached by setting AWS_ENDPOINT_URL, which
-`--s3-endpoint-url` does. Without AWS credentials, requests go unsigned (public buckets).
+`--s3-endpoint-url` does. Without AWS credentials, requests go unsigned (public buckets). Reads are
+retried after transient S3 errors with the project's one policy (`pipeline.io.retry`).
 """
 
 from __future__ import annotations
@@ -9,17 +10,15 @@ from __future__ import annotations
 import functools
 import glob
 import os
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import pyarrow.fs as pafs
 
+from pipeline.io.fetch import transient_in_pyarrow
+from pipeline.io.retry import DEFAULT_ATTEMPTS, RetryPolicy, call_with_retries
+
 ENDPOINT_ENV = "AWS_ENDPOINT_URL"
-S3_ATTEMPTS = int(os.environ.get("CORPUS_S3_ATTEMPTS", "10"))  # transient errors (5xx, throttling) are retried
-# pyarrow's own retries miss some transient failures: an error body larger than a small ranged read (a
-# Parquet footer) surfaces as INTERNAL_FAILURE. These errors are final; any other AWS error is retried.
-FINAL_AWS_ERRORS = ("ACCESS_DENIED", "NO_SUCH", "RESOURCE_NOT_FOUND", "INVALID_ACCESS_KEY", "SIGNATURE")
 T = TypeVar("T")
 
 
@@ -61,29 +60,14 @@ def _s3(bucket: str, endpoint_url: str | None) -> pafs.S3FileSystem:
         region=region,
         endpoint_override=endpoint_url,
         anonymous=session.get_credentials() is None,
-        retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=S3_ATTEMPTS),
+        # the SDK's own retries, within each of ours; writes, which are not repeated whole, rely on them
+        retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=DEFAULT_ATTEMPTS),
     )
 
 
-def transient(error: BaseException) -> bool:
-    message = str(error)
-    return isinstance(error, OSError) and "AWS Error" in message and not any(c in message for c in FINAL_AWS_ERRORS)
-
-
-def retrying(action: Callable[[], T], attempts: int = S3_ATTEMPTS) -> T:
-    """`action()`, run again after a transient object-store error (it must be safe to repeat)."""
-    for attempt in range(attempts):
-        try:
-            return action()
-        except OSError as error:
-            if attempt + 1 == attempts or not transient(error):
-                raise
-            pause(attempt)
-    raise AssertionError("unreachable")
-
-
-def pause(attempt: int) -> None:
-    time.sleep(min(0.05 * 2**attempt, 5.0))
+def retrying(action: Callable[[], T]) -> T:
+    """`action()`, a pyarrow filesystem call safe to repeat, run again after a transient S3 error."""
+    return call_with_retries(action, RetryPolicy(), transient_in_pyarrow)
 
 
 def join(base: str, *names: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from pipeline.langs.registry import LanguageSpec, Registry, SpecError, parse_toml, spec_sources
@@ -30,11 +30,16 @@ def load_all(directory: Path) -> tuple[list[LanguageSpec], list[str]]:
     return specs, errors
 
 
-def check_specs(specs: list[LanguageSpec], grammars: set[str] | None) -> list[str]:
+def check_specs(
+    specs: list[LanguageSpec], grammars: set[str] | None, filter_keys: Collection[str] | None = None
+) -> list[str]:
+    """Errors of a set of specs. `grammars`: the tree-sitter grammars that load; `filter_keys`: the
+    thresholds a `[filters]` table may set (the filter stage's; None skips that check)."""
     errors = []
     errors += _duplicate_names(specs)
     errors += _duplicate_interpreters(specs)
-    errors += _unknown_filter_keys(specs)
+    if filter_keys is not None:
+        errors += _unknown_filter_keys(specs, set(filter_keys))
     for spec in specs:
         errors += _check_patterns(spec)
         if spec.tree_sitter and grammars is not None and spec.tree_sitter not in grammars:
@@ -77,13 +82,7 @@ def _duplicate_interpreters(specs: list[LanguageSpec]) -> list[str]:
     return errors
 
 
-def _unknown_filter_keys(specs: list[LanguageSpec]) -> list[str]:
-    """`[filters]` keys must be thresholds the filter stage knows (skipped if that stage is absent)."""
-    try:
-        from pipeline.filters.config import Thresholds
-    except ImportError:
-        return []
-    known = {f.name for f in dataclasses.fields(Thresholds)}
+def _unknown_filter_keys(specs: list[LanguageSpec], known: set[str]) -> list[str]:
     return [
         f"{spec.source_file}: [filters] key {key!r} is not a filter threshold"
         for spec in specs

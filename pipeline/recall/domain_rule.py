@@ -13,18 +13,47 @@ from dataclasses import dataclass
 
 from pipeline.recall import TARGETS
 from pipeline.recall.seeds import RuleIndex, SeedRule
+from pipeline.stage import setting
+
+RULE = "domain rule"
 
 
 @dataclass(frozen=True)
 class DomainRuleSettings:
-    domain_share: float = 0.10  # the paper's rule: > 10% of a domain's pages collected
-    prefix_share: float = 0.10  # a prefix under a promoted domain: share of its pages collected
-    dominance: float = 2.0  # collected as this target >= dominance x as any other; 0 = independent (paper)
-    min_pages: int = 2  # a one-page site tells nothing about the site
-    confidence_z: float = 1.64  # shares are judged by their one-sided 95% lower bound; 0: the raw share
-    # a page counts for its site only if collected with at least this probability; None: a firm
-    # call, from the score distribution (thresholds.firm)
-    min_score: float | None = None
+    domain_share: float = setting(
+        0.10,
+        "promote a domain when more than this share of its pages is collected (the paper's 10%)",
+        minimum=0.0,
+        maximum=1.0,
+        group=RULE,
+    )
+    prefix_share: float = setting(
+        0.10,
+        "a path prefix under a promoted domain: share of its pages collected",
+        minimum=0.0,
+        maximum=1.0,
+        group=RULE,
+    )
+    dominance: float = setting(
+        2.0,
+        "collected as this target >= dominance x as any other; 0 = independent (paper)",
+        minimum=0.0,
+        group=RULE,
+    )
+    min_pages: int = setting(2, "pages a site needs (a one-page site tells nothing)", minimum=1, group=RULE)
+    confidence_z: float = setting(
+        1.64,
+        "domain/prefix shares are judged by their Wilson lower bound at this z (0: the raw share)",
+        minimum=0.0,
+        group=RULE,
+    )
+    domain_min_score: float | None = setting(
+        None,
+        "score for a page to count in the domain rule (default: a firm call from the score distribution)",
+        minimum=0.0,
+        maximum=1.0,
+        group=RULE,
+    )
 
 
 def promote(

@@ -7,6 +7,7 @@ distribution, collect, apply the domain rule, and grow the seed rules.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -19,25 +20,54 @@ from pipeline.recall.domain_rule import DomainRuleSettings, promote
 from pipeline.recall.model import TrainSettings, train
 from pipeline.recall.seeds import SeedRule
 from pipeline.recall.tokens import DEFAULT_TOKENIZER
+from pipeline.stage import setting
 
 
 @dataclass(frozen=True)
 class RecallSettings:
-    iterations: int = 3
-    competitive: bool = True  # one model code/math/other; False: one binary model per target (paper)
-    threshold: str = "otsu"  # or "keep_top" / "min_score" with `threshold_value`
-    threshold_value: float | None = None
-    negatives: int = 0  # negatives per iteration; 0: as many as the positives of all targets together
-    max_positives: int = 500_000  # per target (the paper's 500K)
-    clean_negatives: bool = True  # drop sampled negatives that a cross-fitted model calls positive
-    clean_min_score: float = 0.8  # ... with at least this probability (a conservative cut: see clean_negatives)
-    balance_targets: bool = True  # repeat the smaller target's positives so targets weigh the same
-    exclude_collected: bool = True  # pages the previous model collected are never negatives
-    tokenizer: str = DEFAULT_TOKENIZER
-    max_chars: int = 8000
-    seed: int = 0
+    """The recall stage's settings (flags, [recall] TOML keys, manifest); `for_run` applies `paper`."""
+
+    seeds: str | None = setting(
+        None, "TOML: [code]/[math] tables of domains, url_prefixes and repos (owner/name[/dir]); required"
+    )
+    iterations: int = setting(3, "rounds of train, score, collect, grow the seeds", minimum=1)
+    keep_top: float | None = setting(
+        None, "collect this fraction of top-scoring pages per target", minimum=0.0, maximum=1.0, exclusive="cut"
+    )
+    min_score: float | None = setting(
+        None, "collect pages scoring at least this (default: Otsu split)", minimum=0.0, maximum=1.0, exclusive="cut"
+    )
+    negatives: int = setting(0, "negatives per iteration (0: as many as the positives of all targets)", minimum=0)
+    max_positives: int = setting(500_000, "positives per target per iteration (the paper's 500K)", minimum=1)
+    clean_negatives: bool = setting(True, "drop sampled negatives that a cross-fitted model calls positive")
+    clean_min_score: float = setting(
+        0.8, "... with at least this probability (a conservative cut)", minimum=0.0, maximum=1.0
+    )
+    competitive: bool = setting(True, "one model code/math/other (off: one binary model per target, as the paper)")
+    balance_targets: bool = setting(True, "repeat the smaller target's positives so targets weigh the same")
+    exclude_collected: bool = setting(True, "pages the previous model collected are never negatives")
+    paper: bool = setting(False, "the literal DeepSeekMath loop (binary model per target, 0.5, plain 10% rule)")
+    tokenizer: str = setting(DEFAULT_TOKENIZER, "`deepseek`, a tokenizer.json path, or `whitespace` for plain words")
+    max_chars: int = setting(8000, "characters of each page fed to fastText", minimum=1)
+    seed: int = setting(0, "seeds sampling and training", minimum=0)
     train: TrainSettings = field(default_factory=TrainSettings)
     domain: DomainRuleSettings = field(default_factory=DomainRuleSettings)
+
+    @property
+    def threshold(self) -> str:
+        return "keep_top" if self.keep_top is not None else "min_score" if self.min_score is not None else "otsu"
+
+    @property
+    def threshold_value(self) -> float | None:
+        return self.keep_top if self.keep_top is not None else self.min_score
+
+    def for_run(self) -> RecallSettings:
+        """The settings a run uses: the paper's preset when `paper`, training seeded by `seed`."""
+        chosen = self
+        if self.paper:
+            common = ("iterations", "negatives", "max_positives", "tokenizer", "max_chars", "seed", "train")
+            chosen = paper_settings(**{name: getattr(self, name) for name in common})
+        return dataclasses.replace(chosen, train=chosen.train.replace(seed=chosen.seed))
 
 
 def paper_settings(**changes) -> RecallSettings:
@@ -45,19 +75,18 @@ def paper_settings(**changes) -> RecallSettings:
     collected above 0.5, the 10% domain rule per target independently."""
     base = dict(
         competitive=False,
-        threshold="min_score",
-        threshold_value=0.5,
+        min_score=0.5,
         clean_negatives=False,
         exclude_collected=False,
         balance_targets=False,
-        domain=DomainRuleSettings(dominance=0.0, prefix_share=0.0, min_pages=1, min_score=0.0, confidence_z=0.0),
+        domain=DomainRuleSettings(dominance=0.0, prefix_share=0.0, min_pages=1, domain_min_score=0.0, confidence_z=0.0),
     )
     return RecallSettings(**{**base, **changes})
 
 
 class PageStore(Protocol):
     """Where the prepared pages live. Implemented in memory (pipeline.recall.memory) and on Spark
-    (jobs/recall.py)."""
+    (pipeline.recall.spark_store)."""
 
     def seed_counts(self, rules: list[SeedRule]) -> dict[str, int]: ...
 
@@ -107,8 +136,8 @@ def run_loop(
         limits = {t: thresholds.choose(histograms[t], settings.threshold, settings.threshold_value) for t in TARGETS}
         firm = {
             t: thresholds.firm(histograms[t], limits[t])
-            if settings.domain.min_score is None
-            else settings.domain.min_score
+            if settings.domain.domain_min_score is None
+            else settings.domain.domain_min_score
             for t in TARGETS
         }
         collected, table = store.decide(iteration, limits, settings.competitive, rules, firm)

@@ -1,5 +1,5 @@
 """A `PageStore` over Arrow batches held in memory: the recall loop without Spark (tests, bench,
-small inputs). The Spark store in jobs/recall.py runs the same batch functions on executors."""
+small inputs). The Spark store in pipeline.recall.spark_store runs the same batch functions on executors."""
 
 from __future__ import annotations
 

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.stage import derived, setting
+
+TRAINING = "fastText training"
+
 LABEL_PREFIX = "__label__"
 
 
@@ -34,17 +38,17 @@ class TrainSettings:
     (2M x 256 floats are 2 GB to broadcast, for a sample that would fill 1% of them).
     """
 
-    dim: int = 256
-    lr: float = 0.1
-    word_ngrams: int = 3
-    min_count: int = 3
-    epoch: int = 3
-    chunk_tokens: int = 64
-    min_updates: int = 20_000
-    max_epoch: int = 50
-    max_bucket: int = 2_000_000
-    threads: int = 2
-    seed: int = 0
+    dim: int = setting(256, "fastText vector size", minimum=1, group=TRAINING)
+    lr: float = setting(0.1, "fastText learning rate", minimum=0.0, group=TRAINING)
+    word_ngrams: int = setting(3, "fastText word n-grams", minimum=1, group=TRAINING)
+    min_count: int = setting(3, "fastText minimum token count", minimum=1, group=TRAINING)
+    epoch: int = setting(3, "minimum epochs (more on small seeds)", minimum=1, group=TRAINING)
+    chunk_tokens: int = setting(64, "training line length; 0: whole pages", minimum=0, group=TRAINING)
+    min_updates: int = setting(20_000, "line updates training must reach", minimum=0, group=TRAINING)
+    max_epoch: int = setting(50, "most epochs", minimum=1, group=TRAINING)
+    max_bucket: int = setting(2_000_000, "most hash buckets for word n-grams", minimum=1, group=TRAINING)
+    threads: int = setting(2, "fastText training threads", minimum=1, fingerprint=False, group=TRAINING)
+    seed: int = derived("the recall stage's --seed", default=0)
 
     def replace(self, **changes) -> TrainSettings:
         return dataclasses.replace(self, **changes)

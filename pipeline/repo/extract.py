@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from pipeline.langs.registry import LanguageSpec
 from pipeline.repo.grammars import RULES
+from pipeline.stage import setting
 
 # Statuses, counted in the stage's statistics.
 PARSED = "parsed"
@@ -54,8 +55,10 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class Budget:
-    max_bytes: int = 1 << 20
-    max_seconds: float = 2.0
+    parse_max_bytes: int = setting(
+        1 << 20, "files larger than this are not parsed for imports (still included)", minimum=0
+    )
+    parse_max_seconds: float = setting(2.0, "parsing time budget per file", minimum=0.001)
 
 
 def resolver_for(spec: LanguageSpec | None) -> str:
@@ -71,14 +74,14 @@ def extract_facts(content: str, spec: LanguageSpec | None, budget: Budget = Budg
     if rules is None or _query(spec.tree_sitter) is None:
         if not spec.import_patterns:
             return FileFacts(resolver=resolver_for(spec))
-        if len(source) > budget.max_bytes:
+        if len(source) > budget.parse_max_bytes:
             return FileFacts(status=TOO_LARGE, resolver=resolver_for(spec))
         return FileFacts(
             imports=_regex_imports(content, spec.import_patterns), status=REGEX, resolver=resolver_for(spec)
         )
-    if len(source) > budget.max_bytes:
+    if len(source) > budget.parse_max_bytes:
         return FileFacts(status=TOO_LARGE, resolver=rules.resolver)
-    tree, status = _parse(spec.tree_sitter, source, budget.max_seconds)
+    tree, status = _parse(spec.tree_sitter, source, budget.parse_max_seconds)
     if tree is None:
         return FileFacts(status=status, resolver=rules.resolver)
     facts = _facts_from_tree(spec.tree_sitter, tree, source)

@@ -15,11 +15,12 @@ import pyarrow as pa
 from pipeline.langs.detect import detect_spec
 from pipeline.langs.registry import LanguageSpec, Registry, default_registry
 from pipeline.repo.extract import NO_IMPORTS_STATUSES, Budget, extract_facts
-from pipeline.repo.headers import render_file, repo_prefix
+from pipeline.repo.headers import HEADER_STYLES, render_file, repo_prefix
 from pipeline.repo.index import RepoIndex
 from pipeline.repo.order import dependency_order
 from pipeline.repo.resolve import RepoResolver
 from pipeline.schema import make_id
+from pipeline.stage import setting
 
 # 128K tokens at ~3 bytes of code per token (DeepSeek's tokenizer averages a little more on code).
 DEFAULT_MAX_SAMPLE_BYTES = 128 * 1024 * 3
@@ -57,13 +58,30 @@ _NO_SPEC = LanguageSpec(name="", kind="prose")
 
 @dataclass(frozen=True)
 class SampleOptions:
-    max_sample_bytes: int = DEFAULT_MAX_SAMPLE_BYTES
-    header: str = "comment"
+    """The repo-samples stage's settings (flags, [repo_samples] TOML keys, manifest)."""
+
+    max_sample_bytes: int = setting(
+        DEFAULT_MAX_SAMPLE_BYTES,
+        "pack a repository's small samples up to this size; split longer ones at file boundaries "
+        "(default: about 128K tokens)",
+        minimum=1,
+    )
+    header: str = setting(
+        "comment",
+        "how each file is introduced: a path comment in its own syntax, or the tokenizer's file-name special tokens",
+        choices=HEADER_STYLES,
+    )
     budget: Budget = field(default_factory=Budget)
     # A larger repository is split into consecutive ranges of its files by path (the stage's memory
     # holds one range at a time); imports between ranges are lost, and the samples say which range.
-    max_repo_bytes: int = 128 << 20
-    max_repo_files: int = 20_000
+    max_repo_bytes: int = setting(
+        128 << 20,
+        "split a larger repository into consecutive ranges of its files (by path) of about this size "
+        "(a range starts below it), each processed alone: bounds a worker's memory; imports between "
+        "ranges are lost",
+        minimum=1,
+    )
+    max_repo_files: int = setting(20_000, "split a repository with more files the same way", minimum=1)
 
 
 @dataclass

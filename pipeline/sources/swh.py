@@ -1,27 +1,27 @@
-"""Software Heritage blobs named by a manifest in The Stack v2's shape -> `files` rows (FILES_SCHEMA).
+"""The `ingest-swh` source: Software Heritage blobs named by a manifest in The Stack v2's shape ->
+candidate files for the rule chain of `pipeline.sources.contract`.
 
 GitHub code at scale without cloning: each manifest row names a blob (`blob_id`, the SWH sha1_git) and
 where it lives (`repo_name`, `path`); the blob is read from `s3://softwareheritage/content/<blob_id>`
-(gzip). Rows get the same ids, columns and path/size/binary/decoding rules as the folder ingest
-(`pipeline.sources.github`); a row that cannot become a file is a reject with a reason, never a crash.
+(gzip). Rows get the same ids, columns and rules as the repository ingest (`pipeline.sources.github`);
+a row that cannot become a file is a reject with a reason, never a crash.
 
-The driver reads the manifest (`read_manifest`) and cuts it into chunks of Arrow IPC bytes
-(`manifest_chunks`); each Spark task fetches one chunk with a bounded thread pool (`read_chunk_batches`).
+`plan` reads the manifest on the driver and cuts it into tasks of `rows_per_task` rows (Arrow IPC,
+base64, in JSON); `read` lists a task's blobs, which the chain fetches `concurrency` at a time.
 """
 
 from __future__ import annotations
 
 import ast
-import codecs
+import base64
 import fnmatch
 import glob
 import gzip
+import json
 import os
 import socket
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -30,15 +30,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from pipeline.config import UsageError
-from pipeline.langs.detect import detect_language
-from pipeline.schema import FILES_SCHEMA, rows_to_batches
-from pipeline.sources.github import BINARY_EXTENSIONS, BINARY_SNIFF_BYTES, RepoSource, decode_text, files_row
-from pipeline.sources.vendored import generated_rule, vendored_rule
-from pipeline.web.fetch import FetchError, FetchSettings, is_local, list_s3, local_path, open_stream, read_bytes
-from pipeline.web.fetch import s3_client as build_s3_client
+from pipeline.io import storage
+from pipeline.io.fetch import FetchError, FetchSettings, is_local, list_s3, local_path, open_stream, read_bytes
+from pipeline.io.fetch import s3_client as build_s3_client
+from pipeline.io.retry import RetryPolicy
+from pipeline.sources import contract
+from pipeline.sources.contract import Candidate, Reject, TooLarge
+from pipeline.stage import setting
 
+SOURCE = "github"  # the `source` column: these are GitHub files, with the ids the repository ingest gives them
 SWH_BUCKET = "s3://softwareheritage/content"
-CHUNK_COLUMN = "chunk"  # the one column of the DataFrame the driver hands to the tasks
 READ_BYTES = 64 << 10  # compressed bytes read per step; decompression output is capped separately
 
 # The manifest columns we use (The Stack v2 metadata names), normalized to these types. Its `language`
@@ -60,11 +61,81 @@ MANIFEST_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 
 
 @dataclass(frozen=True)
-class SwhOptions:
-    bucket: str = SWH_BUCKET  # s3://bucket/prefix (or a local folder holding the same layout)
-    max_file_bytes: int = 1 << 20
-    concurrency: int = 16  # fetching threads per task
-    fetch: FetchSettings = field(default_factory=FetchSettings)
+class SwhSettings:
+    bucket: str = setting(
+        SWH_BUCKET, "where blobs are, as <bucket>/<blob_id> (gzip); s3:// or a local folder of the same layout"
+    )
+    concurrency: int = setting(16, "blobs fetched at once per task (threads)", minimum=1, fingerprint=False)
+    rows_per_task: int = setting(2000, "manifest rows per Spark task", minimum=1, fingerprint=False)
+    s3_anonymous: str = setting(
+        "auto",
+        "unsigned S3 requests: auto = only when no AWS credentials are configured",
+        choices=("auto", "yes", "no"),
+        fingerprint=False,
+    )
+    fetch_timeout: float = setting(30.0, "seconds to connect / between reads", minimum=0.001, fingerprint=False)
+    ingest: contract.IngestOptions = field(default_factory=contract.IngestOptions)
+
+
+class SwhSource:
+    name = "ingest-swh"
+    help = "Read Software Heritage blobs listed by a Stack-v2-style manifest into the files dataset."
+    input_help = (
+        "manifest(s) in The Stack v2 metadata shape (blob_id, repo_name, path, src_encoding, ...): "
+        "Parquet or CSV; a file, folder or glob; local or s3://"
+    )
+    settings = SwhSettings
+
+    def plan(self, inputs: list[str], settings: SwhSettings) -> list[str]:
+        # The endpoint is resolved here, on the driver, and travels in the tasks: executors of a cluster
+        # need not share the driver's environment.
+        endpoint = storage.endpoint()
+        fetch = fetch_settings(settings, endpoint)
+        tables = [read_manifest(uri, fetch)[0] for uri in inputs]
+        manifest = pa.concat_tables(tables) if tables else MANIFEST_SCHEMA.empty_table()
+        if manifest.num_rows == 0:
+            raise UsageError(f"manifest {' '.join(inputs)} lists no blobs")
+        manifest = manifest.set_column(0, "manifest_row", pa.array(range(manifest.num_rows), pa.int64()))
+        return manifest_tasks(manifest, settings.rows_per_task, endpoint)
+
+    def read(self, task: str, settings: SwhSettings) -> Iterator[Candidate]:
+        described = json.loads(task)
+        entries = pa.ipc.open_stream(base64.b64decode(described["rows"])).read_all().to_pylist()
+        yield from blob_candidates(entries, settings.bucket, fetch_settings(settings, described.get("s3_endpoint_url")))
+
+    def threads(self, settings: SwhSettings) -> int:
+        return settings.concurrency
+
+
+SWH = SwhSource()
+
+
+def fetch_settings(settings: SwhSettings, s3_endpoint_url: str | None) -> FetchSettings:
+    return FetchSettings(
+        s3_endpoint_url=s3_endpoint_url,
+        s3_anonymous=settings.s3_anonymous,
+        retry=RetryPolicy(attempts=settings.ingest.retries),
+        timeout_seconds=settings.fetch_timeout,
+    )
+
+
+def manifest_tasks(table: pa.Table, rows_per_task: int, s3_endpoint_url: str | None = None) -> list[str]:
+    """A MANIFEST_SCHEMA table cut into tasks of at most `rows_per_task` rows: JSON holding the rows
+    (an Arrow IPC stream, base64) and the S3 endpoint the blobs are read from."""
+    return [
+        json.dumps({"rows": base64.b64encode(chunk).decode("ascii"), "s3_endpoint_url": s3_endpoint_url})
+        for chunk in _ipc_chunks(table, rows_per_task)
+    ]
+
+
+def _ipc_chunks(table: pa.Table, rows_per_chunk: int) -> list[bytes]:
+    chunks = []
+    for start in range(0, table.num_rows, max(1, rows_per_chunk)):
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, MANIFEST_SCHEMA) as writer:
+            writer.write_table(table.slice(start, rows_per_chunk).cast(MANIFEST_SCHEMA))
+        chunks.append(sink.getvalue().to_pybytes())
+    return chunks
 
 
 class BlobTooLarge(Exception):
@@ -187,105 +258,52 @@ def _normalize(table: pa.Table, uri: str) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=MANIFEST_SCHEMA)
 
 
-def manifest_chunks(table: pa.Table, rows_per_chunk: int) -> list[bytes]:
-    """The manifest cut into Arrow IPC streams of at most `rows_per_chunk` rows: one Spark task each."""
-    chunks = []
-    for start in range(0, table.num_rows, max(1, rows_per_chunk)):
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table.slice(start, rows_per_chunk))
-        chunks.append(sink.getvalue().to_pybytes())
-    return chunks
+# ---- executor side: manifest rows -> candidates -------------------------------------------------
 
 
-# ---- executor side: manifest rows -> files rows --------------------------------------------------
+def blob_candidates(entries: Iterable[dict], bucket: str, fetch: FetchSettings) -> Iterator[Candidate]:
+    """One candidate per manifest entry, in order; its `read` fetches the blob."""
+    if bucket.startswith("s3://"):  # build the shared client once, before the fetching threads need it
+        build_s3_client(fetch.s3_endpoint_url, fetch.s3_anonymous, fetch.timeout_seconds)
+    for entry in entries:
+        yield entry_candidate(entry, bucket, fetch)
 
 
-def read_chunk_batches(batches: Iterator[pa.RecordBatch], options: SwhOptions) -> Iterator[pa.RecordBatch]:
-    """mapInArrow body: batches of manifest chunks (IPC bytes) in, batches of FILES_SCHEMA rows out."""
-    for batch in batches:
-        for chunk in batch.column(CHUNK_COLUMN).to_pylist():
-            entries = pa.ipc.open_stream(chunk).read_all().to_pylist()
-            yield from rows_to_batches(manifest_rows(entries, options), FILES_SCHEMA)
-
-
-def manifest_rows(entries: Iterable[dict], options: SwhOptions) -> Iterator[dict]:
-    """One FILES_SCHEMA row per manifest entry, in order; blobs are fetched `options.concurrency` at a time."""
-    if options.bucket.startswith("s3://"):  # build the shared client once, before the threads need it
-        build_s3_client(options.fetch.s3_endpoint_url, options.fetch.s3_anonymous, options.fetch.timeout_seconds)
-    yield from bounded_map(lambda entry: entry_row(entry, options), entries, options.concurrency)
-
-
-def bounded_map(fn: Callable, items: Iterable, workers: int) -> Iterator:
-    """`map(fn, items)` in order on `workers` threads, with at most 2 x workers results held at once."""
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def entry_row(entry: dict, options: SwhOptions) -> dict:
-    """The folder ingest's rules, in its order; cheap path and size rules come before any fetch."""
-    blob_id, path = entry.get("blob_id"), entry.get("path")
-    source = RepoSource("swh", f"manifest row {entry.get('manifest_row')}", entry.get("repo_name"))
-    common = {"commit": entry.get("revision_id"), "license": license_text(entry.get("detected_licenses"))}
+def entry_candidate(entry: dict, bucket: str, fetch: FetchSettings) -> Candidate:
+    blob_id, path, declared = entry.get("blob_id"), entry.get("path"), entry.get("length_bytes")
     missing = [name for name in ("blob_id", "path", "repo_name") if not entry.get(name)]
-    if missing:
-        return files_row(source, path or None, None, reason=f"missing_field:{','.join(missing)}", **common)
-    declared = entry.get("length_bytes")
-    vendored, generated = vendored_rule(path), generated_rule(path)
-    flags = {"is_vendored": vendored is not None, "is_generated": generated is not None}
-    if vendored or generated:
-        return files_row(source, path, None, reason=vendored or generated, size=declared, **flags, **common)
-    if declared is not None and declared > options.max_file_bytes:
-        return files_row(
-            source,
-            path,
-            None,
-            reason=f"too_large: {declared} bytes > {options.max_file_bytes}",
-            size=declared,
-            **flags,
-            **common,
-        )
-    if os.path.splitext(path)[1].lower() in BINARY_EXTENSIONS:
-        return files_row(source, path, None, reason="binary: extension", size=declared, **flags, **common)
-    try:
-        data = fetch_blob(blob_id, options)
-    except BlobTooLarge:
-        return files_row(
-            source,
-            path,
-            None,
-            reason=f"too_large: over {options.max_file_bytes} bytes",
-            size=declared,
-            **flags,
-            **common,
-        )
-    except CorruptGzip as error:
-        return files_row(source, path, None, reason=f"corrupt_gzip: {error}", size=declared, **flags, **common)
-    except Exception as error:  # FetchError, or a client error that escaped the retry loop
-        return files_row(
-            source, path, None, reason=f"fetch_failed:{failure_kind(error)}", size=declared, **flags, **common
-        )
-    text, problem = decode_blob(data, entry.get("src_encoding"))
-    if problem:
-        return files_row(source, path, None, reason=problem, size=len(data), **flags, **common)
-    if not text:
-        return files_row(source, path, None, reason="empty", size=0, **flags, **common)
-    return files_row(source, path, text, language=detect_language(path, text), **flags, **common)
+    return Candidate(
+        SOURCE,
+        entry.get("repo_name"),
+        (path or None) if missing else path,
+        f"manifest row {entry.get('manifest_row')}",
+        size=declared,
+        read=None if missing else _blob_reader(blob_id, bucket, fetch, declared),
+        reject=f"missing_field:{','.join(missing)}" if missing else None,
+        commit=entry.get("revision_id"),
+        license=license_text(entry.get("detected_licenses")),
+        encoding=entry.get("src_encoding"),
+    )
 
 
-def fetch_blob(blob_id: str, options: SwhOptions) -> bytes:
-    """The blob's decompressed bytes; never more than max_file_bytes are held (a gzip bomb stops early)."""
-    with open_stream(f"{options.bucket.rstrip('/')}/{blob_id}", options.fetch) as stream:
-        return gunzip_capped(stream, options.max_file_bytes)
+def _blob_reader(blob_id: str, bucket: str, fetch: FetchSettings, declared: int | None) -> Callable[[int], bytes]:
+    def read(limit: int) -> bytes:
+        try:
+            return fetch_blob(blob_id, bucket, fetch, limit - 1)
+        except BlobTooLarge:
+            raise TooLarge(declared) from None
+        except CorruptGzip as error:
+            raise Reject(f"corrupt_gzip: {error}", declared) from None
+        except Exception as error:  # FetchError, or a client error that escaped the retry loop
+            raise Reject(f"fetch_failed:{failure_kind(error)}", declared) from None
+
+    return read
+
+
+def fetch_blob(blob_id: str, bucket: str, fetch: FetchSettings, cap: int) -> bytes:
+    """The blob's decompressed bytes; never more than `cap` are held (a gzip bomb stops early)."""
+    with open_stream(f"{bucket.rstrip('/')}/{blob_id}", fetch) as stream:
+        return gunzip_capped(stream, cap)
 
 
 def gunzip_capped(stream, cap: int) -> bytes:
@@ -313,32 +331,6 @@ def gunzip_capped(stream, cap: int) -> bytes:
     if in_member:
         raise CorruptGzip("truncated")
     return bytes(out)
-
-
-def decode_blob(data: bytes, src_encoding: str | None) -> tuple[str | None, str | None]:
-    """Decode with the manifest's `src_encoding`; without one (or if it fails), the folder ingest's rules."""
-    codec = _codec_name(src_encoding)
-    if codec is None or codec in ("utf-8", "utf-8-sig", "ascii"):
-        return decode_text(data)
-    wide = codec.startswith(("utf-16", "utf-32"))  # NUL bytes are normal there; NUL characters are not
-    if not wide and b"\0" in data[:BINARY_SNIFF_BYTES]:
-        return None, "binary: NUL byte"
-    try:
-        text = data.decode(codec).removeprefix("\ufeff")
-    except UnicodeDecodeError:
-        return decode_text(data)  # the declared encoding was wrong: our own rules decide
-    if wide and "\0" in text[:BINARY_SNIFF_BYTES]:
-        return None, "binary: NUL character"
-    return text, None
-
-
-def _codec_name(encoding: str | None) -> str | None:
-    if not encoding:
-        return None
-    try:
-        return codecs.lookup(encoding.strip()).name
-    except LookupError:
-        return None
 
 
 def license_text(value: str | None) -> str | None:

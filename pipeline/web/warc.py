@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from pipeline.web.fetch import FetchSettings, open_stream
+from pipeline.io.fetch import FetchSettings, open_stream
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."

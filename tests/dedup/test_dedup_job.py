@@ -69,13 +69,28 @@ def test_spark_job_makes_the_reference_decisions(first_run):
 
 def test_components_on_spark_make_the_same_decisions(spark, first_run, tmp_path, monkeypatch):
     """Above LOCAL_COMPONENT_EDGES the components are found by large-star/small-star on Spark."""
-    import jobs.common
-    import jobs.dedup
+    from pyspark.sql import functions as F
+
+    import pipeline.dedup.spark
+    import pipeline.spark
 
     tmp, rows = first_run
-    monkeypatch.setattr(jobs.dedup, "LOCAL_COMPONENT_EDGES", 0)
-    monkeypatch.setattr(jobs.common, "BROADCAST_ROWS", 0)  # and every join a shuffle join
+    monkeypatch.setattr(pipeline.dedup.spark, "LOCAL_COMPONENT_EDGES", 0)
+    monkeypatch.setattr(pipeline.spark, "BROADCAST_ROWS", 0)  # and every join a shuffle join
+    calls = {"components": 0, "broadcasts": 0}
+
+    def counted(name, fn):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return call
+
+    components = counted("components", pipeline.dedup.spark.connected_components)
+    monkeypatch.setattr(pipeline.dedup.spark, "connected_components", components)
+    monkeypatch.setattr(F, "broadcast", counted("broadcasts", F.broadcast))
     assert main(["--input", str(tmp / "in"), "--output", str(tmp_path / "out")], spark=spark) == 0
+    assert calls == {"components": 1, "broadcasts": 0}  # both patches reached the job
     manifest = json.loads((tmp_path / "out" / "_manifest.json").read_text())
     assert manifest["verified_edges"] > 0 and manifest["cc_rounds"] >= 0
     assert decisions_of(tmp_path / "out") == reference_dedup(rows, DedupParams())["decisions"]
@@ -118,8 +133,8 @@ def test_against_removes_rows_already_in_the_index(spark, first_run):
 
 
 def test_connected_components_match_union_find(spark):
-    from jobs.dedup import connected_components
     from pipeline.dedup.reference import UnionFind
+    from pipeline.dedup.spark import connected_components
 
     ids = [f"n{i:02d}" for i in range(30)]
     pairs = [(ids[i], ids[i + 1]) for i in range(9, 0, -1)]  # a path

@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from pipeline.filters.apply import filter_batch
 from pipeline.filters.config import FilterSettings, Thresholds, resolve_languages
-from pipeline.langs.registry import Registry
+from pipeline.langs.registry import Registry, default_registry
 from pipeline.schema import FILES_SCHEMA, PAGES_SCHEMA, make_id
 
 INPUT_FILES_SCHEMA = pa.schema([f for f in FILES_SCHEMA if f.name != "reason"])
@@ -55,7 +55,9 @@ def settings(registry: Registry | None = None, overrides: dict | None = None, **
     base_fields = {k: v for k, v in fields.items() if k in Thresholds.__dataclass_fields__}
     other = {k: v for k, v in fields.items() if k not in base_fields}
     base = Thresholds(**base_fields)
-    return FilterSettings(base=base, by_language=resolve_languages(base, registry or Registry([]), overrides), **other)
+    return FilterSettings(
+        base=base, by_language=resolve_languages(base, registry or default_registry(), overrides), **other
+    )
 
 
 def run_rows(

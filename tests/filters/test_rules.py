@@ -8,8 +8,8 @@ from filter_rows import HEALTHY_PYTHON, INPUT_UNION_SCHEMA, file_row, page_row, 
 
 from pipeline.filters.apply import filter_batch, output_schema
 from pipeline.filters.chars import ALPHA, DIGIT, SPACE, class_table
-from pipeline.filters.config import FACTS_OVERRIDES
 from pipeline.filters.generated import HEAD_CHARS
+from pipeline.langs.registry import default_registry
 
 
 def words(length: int, word: str = "data") -> str:
@@ -124,7 +124,7 @@ def test_json_size_window(length, kept):
 
 
 def test_size_window_keys_off_language_overrides():
-    assert FACTS_OVERRIDES["YAML"] == {"min_chars": 50, "max_chars": 5000}
+    assert default_registry().get("YAML").filters == {"min_chars": 50, "max_chars": 5000}
     content = json_of(49)
     assert reasons([file_row(content, "YAML", "a.yml"), file_row(content, "Python")]) == ["size_window", None]
 

@@ -6,13 +6,17 @@ import subprocess
 import tarfile
 import zipfile
 
+import pyarrow as pa
 import pytest
 
 from pipeline.config import UsageError
-from pipeline.sources.github import IngestOptions, RepoSource, decode_text, list_sources, read_repository
+from pipeline.schema import FILES_SCHEMA
+from pipeline.sources.contract import IngestOptions, decode_text, ingest_batches
+from pipeline.sources.github import GITHUB, GithubSettings, RepoTask, transient_git_error
+from pipeline.sources.registry import SOURCES, TASK_COLUMN, get_source, map_tasks
 
 MIT = "Permission is hereby granted, free of charge, to any person obtaining a copy\n"
-OPTIONS = IngestOptions(max_file_bytes=1000)
+SETTINGS = GithubSettings(ingest=IngestOptions(max_file_bytes=1000))
 
 
 def write(root, files):
@@ -23,8 +27,14 @@ def write(root, files):
             handle.write(data if isinstance(data, bytes) else data.encode())
 
 
-def rows_by_path(source):
-    return {row["path"]: row for row in read_repository(source, OPTIONS)}
+def read_rows(task: RepoTask, settings=SETTINGS) -> list[dict]:
+    batches = list(ingest_batches(GITHUB, [task.to_json()], settings))
+    assert all(batch.schema == FILES_SCHEMA for batch in batches)
+    return [row for batch in batches for row in batch.to_pylist()]
+
+
+def rows_by_path(task: RepoTask):
+    return {row["path"]: row for row in read_rows(task)}
 
 
 def git(cwd, *args):
@@ -55,7 +65,7 @@ def test_folder_kinds_and_rejects(tmp_path, repo_files):
         },
     )
     os.symlink("/etc/passwd", root / "passwd")
-    rows = rows_by_path(RepoSource("folder", str(root), "alice/proj"))
+    rows = rows_by_path(RepoTask("folder", str(root), "alice/proj"))
     assert rows["main.py"]["language"] == "Python" and rows["main.py"]["reason"] is None
     assert rows["main.py"]["license"] == "MIT" and rows["main.py"]["content"].startswith("from pkg")
     assert rows["bom16.txt"]["content"] == "hi\n"
@@ -84,13 +94,13 @@ def test_git_repository_reads_head_not_work_tree(tmp_path, repo_files):
     git(root, "commit", "-q", "-m", "init")
     (root / "main.py").write_text("changed in the work tree only\n")
     (root / "untracked.py").write_text("x = 2\n")
-    rows = rows_by_path(RepoSource("git", str(root), "bob/lib"))
+    rows = rows_by_path(RepoTask("git", str(root), "bob/lib"))
     assert rows["main.py"]["content"].startswith("from pkg") and "untracked.py" not in rows
     assert rows["passwd"]["reason"] == "symlink"
     assert len(rows["main.py"]["commit"]) == 40 and rows["main.py"]["license"] == "MIT"
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "-q", "--bare", str(root), str(bare))
-    assert set(rows_by_path(RepoSource("git", str(bare), "bare"))) == set(rows)
+    assert set(rows_by_path(RepoTask("git", str(bare), "bare"))) == set(rows)
 
 
 def test_git_archive_tarball_keeps_its_commit(tmp_path, repo_files):
@@ -101,7 +111,7 @@ def test_git_archive_tarball_keeps_its_commit(tmp_path, repo_files):
     git(root, "commit", "-q", "-m", "init")
     git(root, "archive", "--format=tar.gz", "--prefix=lib/", "-o", str(tmp_path / "lib.tar.gz"), "HEAD")
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
-    rows = rows_by_path(RepoSource("archive", str(tmp_path / "lib.tar.gz"), "bob/lib"))
+    rows = rows_by_path(RepoTask("archive", str(tmp_path / "lib.tar.gz"), "bob/lib"))
     assert rows["main.py"]["commit"] == head and rows["main.py"]["content"].startswith("from pkg")
 
 
@@ -116,7 +126,7 @@ def test_tarball_with_top_folder_and_zip_slip(tmp_path, repo_files):
         link = tarfile.TarInfo("tool-main/passwd")
         link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
         tar.addfile(link)
-    rows = rows_by_path(RepoSource("archive", str(archive), "carol/tool"))
+    rows = rows_by_path(RepoTask("archive", str(archive), "carol/tool"))
     assert rows["main.py"]["reason"] is None and rows["pkg/util.py"]["content"] == "x = 1\n"
     assert rows["../evil.py"]["reason"] == "unsafe_path"
     assert rows["passwd"]["reason"] == "symlink"
@@ -129,7 +139,7 @@ def test_zip_absolute_path_is_a_reject(tmp_path, repo_files):
         for path, text in repo_files.items():
             handle.writestr(f"app-1.0/{path}", text)
         handle.writestr("/etc/cron.d/evil", "* * * * * root sh\n")
-    rows = rows_by_path(RepoSource("archive", str(archive), "dave/app"))
+    rows = rows_by_path(RepoTask("archive", str(archive), "dave/app"))
     assert rows["main.py"]["reason"] is None and rows["main.py"]["license"] == "MIT"
     assert rows["/etc/cron.d/evil"]["reason"] == "unsafe_path"
 
@@ -137,7 +147,7 @@ def test_zip_absolute_path_is_a_reject(tmp_path, repo_files):
 def test_corrupt_archive_is_one_reject(tmp_path):
     archive = tmp_path / "broken.tar.gz"
     archive.write_bytes(b"\x1f\x8b\x08\x00garbage")
-    rows = list(read_repository(RepoSource("archive", str(archive), "broken"), OPTIONS))
+    rows = read_rows(RepoTask("archive", str(archive), "broken"))
     assert len(rows) == 1 and rows[0]["reason"].startswith("unreadable_repository")
 
 
@@ -147,7 +157,7 @@ def test_non_utf8_and_newline_file_names(tmp_path):
     (root / "ok\nnewline.py").write_text("x = 1\n")
     with open(os.path.join(os.fsencode(root), b"bad\xffname.py"), "w") as handle:
         handle.write("y = 2\n")
-    rows = rows_by_path(RepoSource("folder", str(root), "names"))
+    rows = rows_by_path(RepoTask("folder", str(root), "names"))
     assert rows["ok\nnewline.py"]["reason"] is None
     assert rows["bad\\xffname.py"]["reason"] == "invalid_path_encoding"
 
@@ -159,15 +169,18 @@ def test_list_sources_mixes_kinds(tmp_path, repo_files):
     (tmp_path / "repos" / "gina__three.tar.gz").write_bytes(b"")
     listing = tmp_path / "urls.txt"
     listing.write_text("# comment\nfile:///srv/git/hank/four.git\n")
-    sources = list_sources([str(tmp_path / "repos"), str(listing)])
-    assert [(s.kind, s.repo_name) for s in sources] == [
+    tasks = [RepoTask.from_json(task) for task in GITHUB.plan([str(tmp_path / "repos"), str(listing)], SETTINGS)]
+    assert [(t.kind, t.repo_name) for t in tasks] == [
         ("folder", "eve/one"),
         ("git", "frank/two"),
         ("archive", "gina/three"),
         ("git_url", "hank/four"),
     ]
-    with pytest.raises(UsageError):
-        list_sources([str(tmp_path / "missing")])
+    with pytest.raises(UsageError, match="input not found"):
+        GITHUB.plan([str(tmp_path / "missing")], SETTINGS)
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(UsageError, match="no repositories found"):
+        GITHUB.plan([str(tmp_path / "nothing")], SETTINGS)
 
 
 def test_git_url_is_cloned_shallow(tmp_path, repo_files):
@@ -176,12 +189,21 @@ def test_git_url_is_cloned_shallow(tmp_path, repo_files):
     git(origin, "init", "-q")
     git(origin, "add", "-A")
     git(origin, "commit", "-q", "-m", "init")
-    options = IngestOptions(max_file_bytes=1000, clone_cache=str(tmp_path / "cache"))
-    source = RepoSource("git_url", f"file://{origin}", "x/origin")
-    rows = {r["path"]: r for r in read_repository(source, options)}
+    settings = GithubSettings(clone_cache=str(tmp_path / "cache"), ingest=IngestOptions(max_file_bytes=1000))
+    rows = {r["path"]: r for r in read_rows(RepoTask("git_url", f"file://{origin}", "x/origin"), settings)}
     assert rows["pkg/util.py"]["content"] == "x = 1\n"
-    bad = list(read_repository(RepoSource("git_url", f"file://{tmp_path}/nope", "x/nope"), options))
+    bad = read_rows(RepoTask("git_url", f"file://{tmp_path}/nope", "x/nope"), settings)
     assert len(bad) == 1 and bad[0]["reason"].startswith("unreadable_repository")
+
+
+def test_only_network_failures_of_a_clone_are_retried():
+    def failed(stderr: bytes) -> subprocess.CalledProcessError:
+        return subprocess.CalledProcessError(128, ["git", "clone"], stderr=stderr)
+
+    assert transient_git_error(failed(b"fatal: unable to access 'https://x/': Could not resolve host: x\n"))
+    assert transient_git_error(failed(b"error: RPC failed; HTTP 503 curl 22 The requested URL returned error: 503"))
+    assert not transient_git_error(failed(b"fatal: repository 'https://github.com/x/nope/' not found\n"))
+    assert not transient_git_error(failed(b"fatal: '/tmp/nope' does not appear to be a git repository\n"))
 
 
 def test_decode_text():
@@ -201,7 +223,7 @@ def test_tar_bomb_member_is_skipped_in_bounded_time(tmp_path):
     archive = tmp_path / "bomb.tar.gz"
     write_tar_bomb(archive, GIB)
     started = time.monotonic()
-    rows = rows_by_path(RepoSource("archive", str(archive), "x/bomb"))
+    rows = rows_by_path(RepoTask("archive", str(archive), "x/bomb"))
     assert time.monotonic() - started < 60
     assert rows["zeros.txt"]["reason"] == f"too_large: {GIB} bytes > 1000"
     assert rows["after.py"]["reason"] is None and "greeting" in rows["after.py"]["content"]
@@ -211,6 +233,32 @@ def test_tar_bomb_member_is_skipped_in_bounded_time(tmp_path):
 def test_many_files_folder_paths(tmp_path):
     root = tmp_path / "many"
     write(root, {f"pkg{n % 3}/m{n}.py": f"X = {n}\n" for n in range(30)})
-    rows = rows_by_path(RepoSource("folder", str(root) + "/", "x/many"))
+    rows = rows_by_path(RepoTask("folder", str(root) + "/", "x/many"))
     assert sorted(rows) == sorted(f"pkg{n % 3}/m{n}.py" for n in range(30))
     assert rows["pkg1/m4.py"]["content"] == "X = 4\n"
+
+
+def test_a_read_error_ends_the_repository_with_one_reject(tmp_path):
+    """A member whose bytes fail their CRC is found only when read: the repository ends there as if its
+    listing had failed, with the rows so far and one reject."""
+    archive = tmp_path / "ivy__app.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as handle:
+        for name, text in (("a.py", "A = 1\n"), ("b.py", "B = 2\n"), ("c.py", "C = 3\n")):
+            handle.writestr(f"app/{name}", text)
+    archive.write_bytes(archive.read_bytes().replace(b"B = 2", b"X = 2"))
+    rows = read_rows(RepoTask("archive", str(archive), "ivy/app"))
+    assert [(r["path"], r["reason"]) for r in rows] == [
+        ("a.py", None),
+        (None, "unreadable_repository: BadZipFile: Bad CRC-32 for file 'app/b.py'"),
+    ]
+
+
+def test_registry_names_every_source_and_maps_task_batches(tmp_path, repo_files):
+    assert set(SOURCES) == {"ingest-github", "ingest-swh"} and get_source("ingest-github") is GITHUB
+    with pytest.raises(UsageError, match="unknown source"):
+        get_source("ingest-nope")
+    write(tmp_path / "repos" / "eve__one", repo_files)
+    tasks = GITHUB.plan([str(tmp_path / "repos")], SETTINGS)
+    batch = pa.RecordBatch.from_pylist([{TASK_COLUMN: task} for task in tasks])
+    rows = [row for out in map_tasks(iter([batch]), "ingest-github", SETTINGS) for row in out.to_pylist()]
+    assert sorted(r["path"] for r in rows) == sorted(repo_files)

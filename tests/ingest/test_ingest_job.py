@@ -6,8 +6,10 @@ import os
 import pyarrow.dataset as ds
 import pytest
 
-from jobs import ingest_github
+from jobs.ingest import stage_for
 from pipeline.io import manifest
+
+ingest_github = stage_for("ingest-github")
 
 pytestmark = pytest.mark.spark
 

@@ -20,14 +20,16 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import ingest_github
+from jobs.ingest import stage_for
 from pipeline.config import UsageError
+from pipeline.io.fetch import FetchSettings
+from pipeline.io.retry import RetryPolicy
 from pipeline.schema import FILES_SCHEMA, make_id
-from pipeline.sources.github import IngestOptions as FolderOptions
-from pipeline.sources.github import RepoSource, read_repository
-from pipeline.sources.swh import SwhOptions, manifest_rows, read_manifest
-from pipeline.web.fetch import FetchSettings
-from pipeline.web.retry import RetryPolicy
+from pipeline.sources.contract import IngestOptions, ingest_batches
+from pipeline.sources.github import GITHUB, GithubSettings, RepoTask
+from pipeline.sources.swh import MANIFEST_SCHEMA, SWH, SwhSettings, manifest_tasks, read_manifest
+
+ingest_swh = stage_for("ingest-swh")
 
 BUCKET = "softwareheritage"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -108,13 +110,22 @@ def manifest_table(entries, extra=()) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-def options_for(endpoint, **overrides) -> SwhOptions:
-    fetch = FetchSettings(
-        s3_endpoint_url=endpoint,
-        retry=overrides.pop("retry", FAST_RETRY),
-        timeout_seconds=overrides.pop("timeout", 10.0),
-    )
-    return SwhOptions(bucket=f"s3://{BUCKET}/content", fetch=fetch, **overrides)
+def settings_for(retries=FAST_RETRY.attempts, **overrides) -> SwhSettings:
+    overrides.setdefault("fetch_timeout", 10.0)
+    return SwhSettings(bucket=f"s3://{BUCKET}/content", ingest=IngestOptions(retries=retries), **overrides)
+
+
+def rows_of(tasks, settings) -> list[dict]:
+    batches = list(ingest_batches(SWH, tasks, settings))
+    assert all(batch.schema == FILES_SCHEMA for batch in batches)  # exactly the files schema
+    return [row for batch in batches for row in batch.to_pylist()]
+
+
+def swh_rows(manifest, endpoint, **overrides) -> list[dict]:
+    """The rows of manifest entries (dicts or a MANIFEST_SCHEMA table), read from `endpoint`."""
+    if isinstance(manifest, list):
+        manifest = pa.Table.from_pylist(manifest, schema=MANIFEST_SCHEMA)
+    return rows_of(manifest_tasks(manifest, 5, endpoint), settings_for(**overrides))
 
 
 def check_rows(rows, entries):
@@ -134,7 +145,7 @@ def s3(s3_endpoint):
     return boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
 
 
-def test_manifest_blobs_become_rows_and_rejects(s3, s3_endpoint, tmp_path):
+def test_manifest_blobs_become_rows_and_rejects(s3, s3_endpoint, tmp_path, monkeypatch):
     entries = blob_cases()
     put_blobs(s3, entries)
     oversized = {"blob_id": "0" * 40, "repo_name": "bob/lib", "path": "huge.py", "length_bytes": 5 << 20}
@@ -145,8 +156,12 @@ def test_manifest_blobs_become_rows_and_rejects(s3, s3_endpoint, tmp_path):
     fetch = FetchSettings(s3_endpoint_url=s3_endpoint, retry=FAST_RETRY)
     manifest, files = read_manifest(str(tmp_path / "m.parquet"), fetch)
     assert (manifest.num_rows, files) == (len(entries) + 3, 1)
-    rows = list(manifest_rows(manifest.to_pylist(), options_for(s3_endpoint)))
-    pa.Table.from_pylist(rows, schema=FILES_SCHEMA)  # exactly the files schema
+    # The driver's endpoint (--s3-endpoint-url) travels in the tasks to the executors.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    tasks = SWH.plan([str(tmp_path / "m.parquet")], settings_for(rows_per_task=4))
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    assert len(tasks) == 4 and all(json.loads(task)["s3_endpoint_url"] == s3_endpoint for task in tasks)
+    rows = rows_of(tasks, settings_for())
     assert len(rows) == len(entries) + 3
     check_rows(rows, entries)
     by_path = {row["path"]: row for row in rows}
@@ -156,26 +171,35 @@ def test_manifest_blobs_become_rows_and_rejects(s3, s3_endpoint, tmp_path):
     assert by_path["huge.py"]["reason"] == f"too_large: {5 << 20} bytes > {1 << 20}"  # from length_bytes
     assert by_path["orphan.py"]["reason"] == "missing_field:blob_id"
     assert by_path[None]["reason"] == "missing_field:path"
+    assert by_path[None]["id"] == make_id("github", "bob/lib", f"<manifest row {len(entries) + 2}>")
     assert by_path["node_modules/left-pad/index.js"]["is_vendored"] is True
 
     # A kept row is the same row the folder ingest makes for the same file.
     folder = tmp_path / "alice__app"
     folder.mkdir()
     (folder / "main.py").write_text(PY)
-    (twin,) = read_repository(RepoSource("folder", str(folder), "alice/app"), FolderOptions())
+    (twin,) = [
+        row
+        for batch in ingest_batches(GITHUB, [RepoTask("folder", str(folder), "alice/app").to_json()], GithubSettings())
+        for row in batch.to_pylist()
+    ]
     assert {**twin, "commit": "f" * 40, "license": "MIT"} == by_path["main.py"]
 
 
 MEASURE_BOMB = """
 import json, resource, sys
-from pipeline.sources.swh import SwhOptions, manifest_rows
-from pipeline.web.fetch import FetchSettings
+import pyarrow as pa
+from pipeline.sources.contract import ingest_batches
+from pipeline.sources.swh import MANIFEST_SCHEMA, SWH, SwhSettings, manifest_tasks
 
-options = SwhOptions(bucket="s3://softwareheritage/content", fetch=FetchSettings(s3_endpoint_url=sys.argv[1]))
+def read(entry):
+    tasks = manifest_tasks(pa.Table.from_pylist([entry], schema=MANIFEST_SCHEMA), 1, sys.argv[1])
+    return [row for batch in ingest_batches(SWH, tasks, SwhSettings()) for row in batch.to_pylist()]
+
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-list(manifest_rows([{"blob_id": "small", "repo_name": "x/y", "path": "w.py"}], options))  # client built
+read({"blob_id": "small", "repo_name": "x/y", "path": "w.py"})  # client built
 before = rss()
-rows = list(manifest_rows([{"blob_id": "bomb", "repo_name": "x/y", "path": "z.txt"}], options))
+rows = read({"blob_id": "bomb", "repo_name": "x/y", "path": "z.txt"})
 print(json.dumps({"reason": rows[0]["reason"], "grew": rss() - before}))
 """
 
@@ -204,7 +228,7 @@ def test_csv_and_s3_manifests(s3, s3_endpoint, tmp_path):
     (tmp_path / "m.csv").write_text(csv)
     fetch = FetchSettings(s3_endpoint_url=s3_endpoint, retry=FAST_RETRY)
     manifest, _ = read_manifest(str(tmp_path / "m.csv"), fetch)
-    rows = list(manifest_rows(manifest.to_pylist(), options_for(s3_endpoint, concurrency=1)))
+    rows = swh_rows(manifest, s3_endpoint, concurrency=1)
     check_rows(rows, entries)
     assert {row["license"] for row in rows} == {"MIT AND Apache-2.0"}
     (tmp_path / "gz").mkdir()
@@ -228,6 +252,9 @@ def test_csv_and_s3_manifests(s3, s3_endpoint, tmp_path):
     ):
         with pytest.raises(UsageError, match=message):
             read_manifest(str(tmp_path / name), fetch)
+    pq.write_table(MANIFEST_SCHEMA.remove(0).empty_table(), tmp_path / "empty.parquet")
+    with pytest.raises(UsageError, match="lists no blobs"):
+        SWH.plan([str(tmp_path / "empty.parquet")], settings_for())
 
 
 class FaultyProxy(http.server.BaseHTTPRequestHandler):
@@ -286,13 +313,8 @@ def test_transient_failures_are_retried(s3, s3_endpoint):
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        options = options_for(
-            f"http://127.0.0.1:{server.server_address[1]}",
-            concurrency=4,
-            retry=RetryPolicy(attempts=2, base_seconds=0.01, cap_seconds=0.02),
-            timeout=0.3,
-        )
-        rows = list(manifest_rows(entries, options))
+        proxy = f"http://127.0.0.1:{server.server_address[1]}"
+        rows = swh_rows(entries, proxy, concurrency=4, retries=2, fetch_timeout=0.3)
     finally:
         server.shutdown()
     reasons = {row["path"]: row["reason"] for row in rows}
@@ -311,20 +333,20 @@ def test_spark_job_end_to_end(spark, s3, s3_endpoint, tmp_path, capsys):
     s3.put_object(Bucket=BUCKET, Key="manifest/m.parquet", Body=buffer.getvalue().to_pybytes())
     out = tmp_path / "files"
     args = [
-        "--swh-manifest",
+        "--input",
         f"s3://{BUCKET}/manifest/",
         "--output",
         str(out),
         "--s3-endpoint-url",
         s3_endpoint,
-        "--swh-bucket",
+        "--bucket",
         f"s3://{BUCKET}/content",
-        "--swh-rows-per-task",
+        "--rows-per-task",
         "4",
         "--retries",
         "2",
     ]
-    assert ingest_github.main(args, spark=spark) == 0
+    assert ingest_swh.main(args, spark=spark) == 0
 
     kept = ds.dataset(str(out), format="parquet").to_table().to_pylist()
     rejects = ds.dataset(str(out / "_rejects"), format="parquet").to_table().to_pylist()
@@ -332,7 +354,7 @@ def test_spark_job_end_to_end(spark, s3, s3_endpoint, tmp_path, capsys):
     check_rows(kept + rejects, entries)
     assert sorted(r["path"] for r in kept) == ["docs/cafe.c", "main.py", "src/A.java"]
     written = json.loads((out / "_manifest.json").read_text())
-    assert written["blobs_listed"] == len(entries) and written["tasks"] == 3
+    assert written["tasks"] == 3
     assert written["rejects_by_reason"] == {
         "corrupt_gzip": 2,
         "fetch_failed": 1,
@@ -340,10 +362,3 @@ def test_spark_job_end_to_end(spark, s3, s3_endpoint, tmp_path, capsys):
         "empty": 1,
         "vendored": 1,
     }
-
-    capsys.readouterr()
-    assert ingest_github.main(["--output", str(tmp_path / "o")], spark=spark) == 2
-    assert "either --input" in capsys.readouterr().err
-    both = ["--input", str(tmp_path), "--swh-manifest", "m.parquet", "--output", str(tmp_path / "o")]
-    assert ingest_github.main(both, spark=spark) == 2
-    assert "not both" in capsys.readouterr().err

@@ -15,10 +15,14 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import dedup, ingest_github, tokenize
+from jobs import dedup
 from jobs import filter as filter_job
+from jobs import tokenization as tokenize
+from jobs.ingest import stage_for
 from pipeline.io import manifest, parquet_parts, storage
 from pipeline.tokenize.mmidx import TokenShard
+
+ingest_github = stage_for("ingest-github")
 
 SAMPLE_REPOS = os.path.join(os.path.dirname(__file__), "..", "..", "samples", "repos")
 

@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 
+from pipeline.filters.config import THRESHOLD_FIELDS
 from pipeline.langs.check import check_specs, load_all, tree_sitter_grammars
 from pipeline.langs.detect import detect_language
 from pipeline.langs.registry import SPECS_DIR, SpecError, default_registry, load_specs, parse_spec
@@ -79,7 +80,7 @@ WITH_IMPORTS = [
 
 def test_every_spec_loads_and_check_passes():
     specs, errors = load_all(SPECS_DIR)
-    errors += check_specs(specs, tree_sitter_grammars())
+    errors += check_specs(specs, tree_sitter_grammars(), THRESHOLD_FIELDS)
     assert errors == []
     assert sum(not s.extra for s in specs) == 338
     assert len(specs) == len(default_registry())

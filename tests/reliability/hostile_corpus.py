@@ -434,15 +434,15 @@ def build_corpus(
 
 
 def stage_plan(corpus_root: Path, out: Path, long_line_limit: int) -> list[tuple[str, str, list[str]]]:
-    """(label, job module, arguments): the repository chain, the long-line files, the WARCs."""
+    """(label, stage name, arguments): the repository chain, the long-line files, the WARCs."""
     return [
-        ("ingest-github", "jobs.ingest_github", ["--input", str(corpus_root / "repos"), "--output", f"{out}/files"]),
-        ("filter files", "jobs.filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
-        ("dedup files", "jobs.dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
-        ("repo-samples", "jobs.repo_samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
+        ("ingest-github", "ingest-github", ["--input", str(corpus_root / "repos"), "--output", f"{out}/files"]),
+        ("filter files", "filter", ["--input", f"{out}/files", "--output", f"{out}/files_filtered"]),
+        ("dedup files", "dedup", ["--input", f"{out}/files_filtered", "--output", f"{out}/files_dedup"]),
+        ("repo-samples", "repo-samples", ["--input", f"{out}/files_dedup", "--output", f"{out}/samples"]),
         (
             "ingest-github long lines",
-            "jobs.ingest_github",
+            "ingest-github",
             [
                 "--input",
                 str(corpus_root / "long_line_repos"),
@@ -452,29 +452,30 @@ def stage_plan(corpus_root: Path, out: Path, long_line_limit: int) -> list[tuple
                 str(long_line_limit),
             ],
         ),
-        ("filter long lines", "jobs.filter", ["--input", f"{out}/long_files", "--output", f"{out}/long_filtered"]),
-        ("ingest-cc", "jobs.ingest_commoncrawl", ["--input", str(corpus_root / "warcs"), "--output", f"{out}/pages"]),
-        ("filter pages", "jobs.filter", ["--input", f"{out}/pages", "--output", f"{out}/pages_filtered"]),
+        ("filter long lines", "filter", ["--input", f"{out}/long_files", "--output", f"{out}/long_filtered"]),
+        ("ingest-cc", "ingest-cc", ["--input", str(corpus_root / "warcs"), "--output", f"{out}/pages"]),
+        ("filter pages", "filter", ["--input", f"{out}/pages", "--output", f"{out}/pages_filtered"]),
     ]
 
 
 def run_stages(corpus_root: Path, out: Path, long_line_limit: int) -> int:
     """Every stage of `stage_plan` in one Spark session (as `corpus all`); each stage's label goes to
     out/_stage (for the memory sampler) and its seconds to out/_stage_seconds.json."""
-    import importlib
     import json
     import time
 
+    from jobs.cli import stages
     from pipeline.spark import get_spark
 
+    found = stages()
     out.mkdir(parents=True, exist_ok=True)
     spark = get_spark("hostile-corpus")
     seconds = {}
-    for label, module, argv in stage_plan(corpus_root, out, long_line_limit):
+    for label, name, argv in stage_plan(corpus_root, out, long_line_limit):
         (out / "_stage").write_text(label)
-        print(f"== {label}: {module} {' '.join(argv)}", flush=True)
+        print(f"== {label}: corpus {name} {' '.join(argv)}", flush=True)
         started = time.time()
-        code = importlib.import_module(module).main(argv, spark=spark)
+        code = found[name].main(argv, spark=spark)
         seconds[label] = round(time.time() - started, 1)
         (out / "_stage_seconds.json").write_text(json.dumps(seconds))
         if code:

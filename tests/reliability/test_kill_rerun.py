@@ -11,7 +11,11 @@ import time
 import pyarrow.dataset as ds
 import pytest
 
-from jobs import dedup, ingest_github, tokenize
+from jobs import dedup
+from jobs import tokenization as tokenize
+from jobs.ingest import stage_for
+
+ingest_github = stage_for("ingest-github")
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -31,7 +35,7 @@ def ids(folder):
 def kill_when(command: list[str], writing) -> None:
     """Run `corpus <command>` and SIGKILL it with every process under it once `writing()` is true."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", *command],
+        [sys.executable, "-m", "jobs.cli", *command],
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -184,7 +188,7 @@ def test_tokenize_survives_a_killed_executor_process(spark, tmp_path):
     log = tmp_path / "stderr.log"
     with open(log, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "tokenize", *args],
+            [sys.executable, "-m", "jobs.cli", "tokenize", *args],
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=stderr,

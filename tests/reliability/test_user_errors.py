@@ -14,7 +14,7 @@ import pytest
 
 def corpus(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "jobs.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -363,7 +363,7 @@ def test_extraction_records_kinds_and_regex_fallback():
 def test_timeout_budget_is_a_status_not_a_crash():
     from pipeline.repo.extract import TIMEOUT, Budget
 
-    facts = extract_facts("import os\n" * 50000, REGISTRY.get("Python"), Budget(max_seconds=0.0))
+    facts = extract_facts("import os\n" * 50000, REGISTRY.get("Python"), Budget(parse_max_seconds=0.0))
     assert facts.status == TIMEOUT and facts.imports == []
 
 

@@ -102,7 +102,7 @@ def test_oversized_file_is_still_included_and_counted():
         },
         {"id": "b", "repo_name": "o/r", "path": "small.py", "language": "Python", "content": "import big\n"},
     ]
-    options = SampleOptions(budget=Budget(max_bytes=100, max_seconds=1.0))
+    options = SampleOptions(budget=Budget(parse_max_bytes=100, parse_max_seconds=1.0))
     graph = repo_graph(rows, REGISTRY, options.budget)
     assert graph.statuses[0] == TOO_LARGE
     assert {(graph.paths[a], graph.paths[b]) for a, b in graph.edges} == {("small.py", "big.py")}

@@ -27,7 +27,7 @@ def split_documents(encoded):
 
 
 def test_round_trip_without_fim(tokenizer):
-    encoded = encode_documents(TEXTS, [str(i) for i in range(5)], tokenizer, FimSettings(rate=0.0))
+    encoded = encode_documents(TEXTS, [str(i) for i in range(5)], tokenizer, FimSettings(fim_rate=0.0))
     documents = split_documents(encoded)
     for text, ids in zip(TEXTS, documents, strict=True):
         assert ids[-1] == tokenizer.special.eos_id
@@ -37,7 +37,7 @@ def test_round_trip_without_fim(tokenizer):
 
 
 def test_control_strings_in_content_are_not_control_tokens(tokenizer):
-    encoded = encode_documents(TEXTS[2:3], ["c"], tokenizer, FimSettings(rate=0.0), append_eos=False)
+    encoded = encode_documents(TEXTS[2:3], ["c"], tokenizer, FimSettings(fim_rate=0.0), append_eos=False)
     special = tokenizer.special
     control = {special.eos_id, special.fim_begin_id, special.fim_hole_id, special.fim_end_id}
     assert not control & set(encoded.tokens.tolist())
@@ -47,7 +47,7 @@ def test_control_strings_in_content_are_not_control_tokens(tokenizer):
 def test_fim_documents_rearrange_back_to_the_original(tokenizer, spm_rate, mode):
     texts = TEXTS * 20
     ids = [f"doc{i}" for i in range(len(texts))]
-    encoded = encode_documents(texts, ids, tokenizer, FimSettings(rate=1.0, spm_rate=spm_rate, seed=3))
+    encoded = encode_documents(texts, ids, tokenizer, FimSettings(fim_rate=1.0, fim_spm_rate=spm_rate, seed=3))
     assert np.all(encoded.modes == mode)
     special = tokenizer.special
     for text, doc in zip(texts, split_documents(encoded), strict=True):
@@ -61,7 +61,7 @@ def test_fim_documents_rearrange_back_to_the_original(tokenizer, spm_rate, mode)
 
 
 def test_psm_layout_order(tokenizer):
-    encoded = encode_documents(["abcdefghij" * 5], ["k"], tokenizer, FimSettings(rate=1.0, seed=11))
+    encoded = encode_documents(["abcdefghij" * 5], ["k"], tokenizer, FimSettings(fim_rate=1.0, seed=11))
     doc = encoded.tokens.tolist()
     special = tokenizer.special
     begin, hole, end = (doc.index(t) for t in (special.fim_begin_id, special.fim_hole_id, special.fim_end_id))
@@ -71,8 +71,8 @@ def test_psm_layout_order(tokenizer):
 def test_fim_rate_applies_per_document_and_is_reproducible(tokenizer):
     texts = [f"line {i}\n" * 3 for i in range(400)]
     ids = [f"id{i}" for i in range(400)]
-    first = encode_documents(texts, ids, tokenizer, FimSettings(rate=0.5, seed=9))
-    again = encode_documents(texts, ids, tokenizer, FimSettings(rate=0.5, seed=9))
+    first = encode_documents(texts, ids, tokenizer, FimSettings(fim_rate=0.5, seed=9))
+    again = encode_documents(texts, ids, tokenizer, FimSettings(fim_rate=0.5, seed=9))
     assert np.array_equal(first.tokens, again.tokens) and np.array_equal(first.lengths, again.lengths)
     assert 0.4 < np.mean(first.modes != NONE) < 0.6
     for text, doc in zip(texts, split_documents(first), strict=True):
@@ -80,7 +80,7 @@ def test_fim_rate_applies_per_document_and_is_reproducible(tokenizer):
 
 
 def test_no_eos_when_disabled(tokenizer):
-    encoded = encode_documents(["a b c"], ["z"], tokenizer, FimSettings(rate=0.0), append_eos=False)
+    encoded = encode_documents(["a b c"], ["z"], tokenizer, FimSettings(fim_rate=0.0), append_eos=False)
     assert tokenizer.decoder.decode(encoded.tokens.tolist()) == "a b c"
     assert tokenizer.special.eos_id not in encoded.tokens.tolist()
 
@@ -88,7 +88,7 @@ def test_no_eos_when_disabled(tokenizer):
 def test_small_vocab_tokenizer_writes_uint16(make_tokenizer):
     tokenizer = load_tokenizer(make_tokenizer(), need_fim=True)
     texts = ["def add(a, b):\n", "héllo 世界"]
-    encoded = encode_documents(texts, ["a", "b"], tokenizer, FimSettings(rate=1.0))
+    encoded = encode_documents(texts, ["a", "b"], tokenizer, FimSettings(fim_rate=1.0))
     assert encoded.tokens.dtype == np.uint16
     for text, doc in zip(texts, split_documents(encoded), strict=True):
         assert decode_document(doc, tokenizer)[1] == text

@@ -1,4 +1,4 @@
-"""jobs/tokenize.py end to end on Spark: shards, rejects, manifest, rerun, and `corpus tokens inspect`."""
+"""jobs/tokenization.py end to end on Spark: shards, rejects, manifest, rerun, and `corpus tokens inspect`."""
 
 import io
 import json
@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs import tokenize as job
+from jobs import tokenization as job
 from pipeline.io import manifest
 from pipeline.tokenize import inspect
 from pipeline.tokenize.encode import decode_document

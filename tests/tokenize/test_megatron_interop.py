@@ -42,7 +42,7 @@ ROWS = [
 
 
 def test_megatron_reads_our_shards_exactly(tmp_path, make_tokenizer):
-    fim = FimSettings(rate=0.5, spm_rate=0.5, seed=1)
+    fim = FimSettings(fim_rate=0.5, fim_spm_rate=0.5, seed=1)
     pairs = []
     # DeepSeek's vocabulary (int32 files) and a small one (uint16 files); one Megatron start for both
     for spec, dtype in (("deepseek", np.int32), (make_tokenizer(), np.uint16)):

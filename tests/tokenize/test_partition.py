@@ -25,7 +25,7 @@ ROWS = [
 
 def run_partition(rows, output, index=0, **settings):
     batches = [pa.RecordBatch.from_pylist(rows[:3]), pa.RecordBatch.from_pylist(rows[3:])]
-    settings.setdefault("fim", FimSettings(rate=0.5, seed=5))
+    settings.setdefault("fim", FimSettings(fim_rate=0.5, seed=5))
     outcomes = pa.Table.from_batches(
         list(tokenize_partition(batches, index, str(output), TokenizeSettings(**settings))), schema=OUTCOME_SCHEMA
     ).to_pylist()

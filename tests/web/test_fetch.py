@@ -1,9 +1,9 @@
 import boto3
 
-from pipeline.web.fetch import FetchSettings, open_stream
+from pipeline.io.fetch import FetchSettings, open_stream
+from pipeline.io.retry import RetryPolicy
 from pipeline.web.listing import expand_inputs
 from pipeline.web.pages import IngestSettings, warc_pages
-from pipeline.web.retry import RetryPolicy
 
 from .conftest import simple_records, warc_bytes
 

@@ -1,13 +1,22 @@
+import functools
 import gzip
 import time
 
 import pytest
 
 from pipeline.config import UsageError
-from pipeline.web.fetch import FetchSettings
+from pipeline.io.fetch import FetchSettings
 from pipeline.web.guarded import PageGuard
 from pipeline.web.listing import expand_inputs, resolve
-from pipeline.web.pages import IngestSettings, finish_page, page_guard, prepare_page, warc_page_batches, warc_pages
+from pipeline.web.pages import (
+    IngestSettings,
+    finish_page,
+    page_guard,
+    prepare_page,
+    warc_page_batches,
+    warc_pages,
+    warm_up,
+)
 from pipeline.web.warc import read_captures
 
 from .conftest import html_page, simple_records, warc_bytes
@@ -212,7 +221,7 @@ def test_a_worker_that_cannot_be_started_reports_why_and_the_next_start_works(tm
 
     path = tmp_path / "s.warc.gz"
     path.write_bytes(warc_bytes(simple_records(2))[0])
-    guard = PageGuard(20, warm_up="resiliparse")
+    guard = PageGuard(20, pages=warc_pages, warm_up=functools.partial(warm_up, "resiliparse"))
     real_start = multiprocessing.context.SpawnProcess.start
 
     def no_start(process):

@@ -1,17 +1,27 @@
-"""Retries with capped exponential backoff and full jitter (many tasks hitting one bucket must
-not retry in lockstep: S3 answers a crowd with `SlowDown`)."""
+"""The one retry policy for S3 and HTTP(S): capped exponential backoff with full jitter (many tasks
+hitting one bucket must not retry in lockstep: S3 answers a crowd with `SlowDown`).
+
+Which errors are worth a retry is decided in `pipeline.io.fetch` (`transient`, `transient_in_pyarrow`).
+"""
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Attempts per request (the first one included), for every S3 and HTTP(S) access of the project:
+# datasets and manifests (`pipeline.io.storage`) and streamed reads (`pipeline.io.fetch`). With the
+# backoff below, 10 attempts wait out about a minute of throttling (at most ~2 minutes) before failing.
+ATTEMPTS_ENV = "CORPUS_S3_ATTEMPTS"
+DEFAULT_ATTEMPTS = max(1, int(os.environ.get(ATTEMPTS_ENV, "10")))
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 6
+    attempts: int = DEFAULT_ATTEMPTS
     base_seconds: float = 0.5
     cap_seconds: float = 30.0
 

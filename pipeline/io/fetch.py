@@ -3,6 +3,9 @@
 Remote streams resume where they broke: a dropped connection or a throttling answer (`SlowDown`,
 429, 5xx) is retried with jittered backoff by reopening the object at the current offset with a
 Range request, so a WARC is streamed once and never held whole in memory.
+
+`transient` is the project's one judgement of which S3 and HTTP errors a retry may cure (the
+pyarrow filesystems of `pipeline.io.storage` use it too).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-from pipeline.web.retry import RetryPolicy, call_with_retries
+from pipeline.io.retry import RetryPolicy, call_with_retries
 
 USER_AGENT = "code-corpus-pipeline/0.1 (+https://commoncrawl.org/terms-of-use)"
 RETRYABLE_HTTP = {408, 429, 500, 502, 503, 504}
@@ -33,6 +36,10 @@ RETRYABLE_S3_CODES = {
     "502",
     "504",
 }
+# pyarrow's S3 filesystem raises OSError("AWS Error <CODE> during <Op> operation: ...") for every
+# failure, and its own retries miss some transient ones: an error body larger than a small ranged
+# read (a Parquet footer) surfaces as INTERNAL_FAILURE. These codes are final; any other is retried.
+FINAL_AWS_ERRORS = ("ACCESS_DENIED", "NO_SUCH", "RESOURCE_NOT_FOUND", "INVALID_ACCESS_KEY", "SIGNATURE")
 
 
 class FetchError(Exception):
@@ -108,7 +115,7 @@ class ResumableReader(io.RawIOBase):
         for attempt in range(1, self._policy.attempts + 1):
             try:
                 if self._body is None:
-                    self._body, self._end = call_with_retries(lambda: self._opener(self._pos), self._policy, _retryable)
+                    self._body, self._end = call_with_retries(lambda: self._opener(self._pos), self._policy, transient)
                 data = self._body.read(size)
                 self._pos += len(data)
                 if not data and size and self._end is not None and self._pos < self._end:
@@ -117,7 +124,7 @@ class ResumableReader(io.RawIOBase):
             except FetchError:
                 raise
             except Exception as error:
-                if attempt == self._policy.attempts or not _retryable(error):
+                if attempt == self._policy.attempts or not transient(error):
                     raise FetchError(f"read failed at byte {self._pos}: {error!r}") from error
                 self._drop_body()
                 self.reopens += 1
@@ -137,7 +144,12 @@ class ResumableReader(io.RawIOBase):
         super().close()
 
 
-def _retryable(error: BaseException) -> bool:
+# --- which errors are transient (the one place that decides, for S3 and HTTP alike) ----------------
+
+
+def transient(error: BaseException) -> bool:
+    """Whether a failed S3 or HTTP(S) request may succeed when repeated: throttling, 5xx answers,
+    timeouts and dropped connections are transient; missing, forbidden or unsigned objects are not."""
     if isinstance(error, FetchError):
         return False
     if isinstance(error, urllib.error.HTTPError):
@@ -145,7 +157,19 @@ def _retryable(error: BaseException) -> bool:
     code = _s3_error_code(error)
     if code is not None:
         return code in RETRYABLE_S3_CODES
+    if _is_pyarrow_aws_error(error):
+        return not any(final in str(error) for final in FINAL_AWS_ERRORS)
     return isinstance(error, (OSError, http.client.HTTPException, socket.timeout)) or _is_botocore_network(error)
+
+
+def transient_in_pyarrow(error: BaseException) -> bool:
+    """`transient` for errors of pyarrow filesystem calls, which raise OSError for everything: only
+    their AWS errors can pass on a retry (another OSError is a local file's or a corrupt Parquet file's)."""
+    return _is_pyarrow_aws_error(error) and transient(error)
+
+
+def _is_pyarrow_aws_error(error: BaseException) -> bool:
+    return isinstance(error, OSError) and "AWS Error" in str(error)
 
 
 def _is_botocore_network(error: BaseException) -> bool:

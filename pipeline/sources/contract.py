@@ -1,0 +1,279 @@
+"""The source contract: a source names its work (`plan`) and lists candidate files (`read`); the one ingest
+rule chain here turns every candidate into a `files` row (FILES_SCHEMA) or a reject with its reason.
+
+A source never decides whether a file is kept: it says what it knows (repository, path, declared size,
+commit, licence, a way to read the bytes) and the chain applies the same rules, in the same order, to
+every source. See pipeline/sources/README.md for the rules and a worked example.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from pipeline.io.retry import DEFAULT_ATTEMPTS
+from pipeline.langs.detect import detect_language
+from pipeline.schema import FILES_SCHEMA, make_id, rows_to_batches
+from pipeline.sources.vendored import generated_rule, vendored_rule
+from pipeline.stage import setting
+
+BINARY_SNIFF_BYTES = 8000  # git's own rule: a NUL byte in the first 8000 bytes means binary
+BINARY_EXTENSIONS = frozenset(
+    ".png .jpg .jpeg .gif .bmp .ico .webp .tif .tiff .psd .pdf .zip .gz .tgz .bz2 .xz .7z .rar .jar .war "
+    ".class .so .dll .dylib .exe .o .a .lib .obj .pyc .pyo .whl .egg .mp3 .mp4 .wav .ogg .flac .avi .mov "
+    ".mkv .woff .woff2 .ttf .otf .eot .sqlite .db .bin .dat .npy .npz .pkl .pt .onnx .h5".split()
+)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What every source shares; a source's settings hold it as the field `ingest`."""
+
+    max_file_bytes: int = setting(
+        1 << 20, "files larger than this are rejected as too_large", minimum=1, group="every source"
+    )
+    retries: int = setting(
+        DEFAULT_ATTEMPTS,
+        "attempts per remote request (git clone of a URL, S3 GET of a blob), with jittered backoff",
+        minimum=1,
+        fingerprint=False,
+        group="every source",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One candidate file, as its source knows it.
+
+    `read(limit)` returns at most `limit` bytes of the content; it may raise `Reject` (this file cannot
+    be had: `fetch_failed:...`) or `TooLarge` (over the limit, known without returning the bytes). It is
+    called at most once, and only when the rules before it let the file through. `reject` is the
+    source's own reason (`symlink`, `missing_field:path`, `unreadable_repository: ...`): such a
+    candidate needs no `read`. `path` is None only with a `reject`; the row's id then comes from
+    `<location>`.
+    """
+
+    source: str  # the `source` column, and the first part of the id ("github" for GitHub code, any mirror)
+    repo_name: str | None
+    path: str | None  # POSIX path inside the repository; may hold surrogate escapes for undecodable bytes
+    location: str  # names the candidate's container when there is no path: a folder, "manifest row 7"
+    size: int | None = None  # the size the listing declares; None: unknown until read
+    read: Callable[[int], bytes] | None = None
+    reject: str | None = None
+    commit: str | None = None
+    license: str | None = None
+    encoding: str | None = None  # a declared encoding (a manifest's src_encoding); None: UTF-8 or a BOM
+
+
+class Reject(Exception):
+    """Raised by `Candidate.read`: the file is a reject with this reason (and size, when known)."""
+
+    def __init__(self, reason: str, size: int | None = None):
+        super().__init__(reason)
+        self.reason, self.size = reason, size
+
+
+class TooLarge(Exception):
+    """Raised by `Candidate.read` once it holds `limit` bytes, instead of returning them."""
+
+    def __init__(self, size: int | None = None):
+        super().__init__(size)
+        self.size = size
+
+
+class Source(Protocol):
+    """An input source of the `files` dataset. `settings` is a frozen dataclass declared with
+    `pipeline.stage.setting` whose field `ingest` is an `IngestOptions`."""
+
+    name: str  # the stage name: "ingest-github"
+    help: str
+    input_help: str  # what --input names
+    settings: type
+
+    def plan(self, inputs: list[str], settings: Any) -> list[str]:
+        """On the driver: the tasks, as JSON strings; a UsageError when there is nothing to read."""
+        ...
+
+    def read(self, task: str, settings: Any) -> Iterator[Candidate]:
+        """On an executor: the candidates of one task, in order. An error raised by a candidate's `read`
+        (other than Reject/TooLarge) is raised inside this generator at the `yield` of that candidate,
+        so one `try` around the loop handles listing and reading errors alike (with `threads` 1)."""
+        ...
+
+    def threads(self, settings: Any) -> int:
+        """How many candidates may be read at once: 1 (in order, on the task's thread) unless reads
+        wait on a network."""
+        ...
+
+
+# ---- the rule chain ----------------------------------------------------------------------------
+
+
+def ingest_batches(source: Source, tasks: Iterable[str], settings: Any) -> Iterator[pa.RecordBatch]:
+    """FILES_SCHEMA batches of the rows of `tasks`, in order: what one Spark task runs, and the
+    single-process path."""
+    threads = source.threads(settings)
+    for task in tasks:
+        rows = candidate_rows(source.read(task, settings), settings.ingest, threads)
+        yield from rows_to_batches(rows, FILES_SCHEMA)
+
+
+def candidate_rows(candidates: Iterable[Candidate], options: IngestOptions, threads: int = 1) -> Iterator[dict]:
+    """One row per candidate, in order; with `threads` > 1, that many candidates are read at once."""
+    if threads > 1:
+        yield from bounded_map(lambda candidate: candidate_row(candidate, options), candidates, threads)
+        return
+    stream = iter(candidates)
+    candidate = next(stream, None)
+    while candidate is not None:
+        try:
+            row = candidate_row(candidate, options)
+        except Exception as error:  # raised where the source yielded the candidate: it decides
+            if not hasattr(stream, "throw"):
+                raise
+            try:
+                candidate = stream.throw(error)
+            except StopIteration:
+                return
+            continue
+        yield row
+        candidate = next(stream, None)
+
+
+def candidate_row(candidate: Candidate, options: IngestOptions) -> dict:
+    """The rules, in order; the cheap path and size rules come before any read."""
+    path, limit = candidate.path, options.max_file_bytes
+    if path is not None and not _is_valid_utf8(path):
+        return files_row(candidate, reason="invalid_path_encoding", path=_printable(path))
+    if candidate.reject is not None:
+        return files_row(candidate, reason=candidate.reject)
+    vendored, generated = vendored_rule(path), generated_rule(path)
+    flags = {"is_vendored": vendored is not None, "is_generated": generated is not None}
+    declared = candidate.size
+    if vendored or generated:
+        return files_row(candidate, reason=vendored or generated, size=declared, **flags)
+    if declared is not None and declared > limit:
+        return files_row(candidate, reason=f"too_large: {declared} bytes > {limit}", size=declared, **flags)
+    if os.path.splitext(path)[1].lower() in BINARY_EXTENSIONS:
+        return files_row(candidate, reason="binary: extension", size=declared, **flags)
+    try:
+        data = candidate.read(limit + 1)
+    except Reject as reject:
+        return files_row(candidate, reason=reject.reason, size=reject.size, **flags)
+    except TooLarge as over:
+        return files_row(candidate, reason=f"too_large: over {limit} bytes", size=over.size, **flags)
+    if len(data) > limit:  # the declared size was wrong (or the file grew)
+        return files_row(candidate, reason=f"too_large: over {limit} bytes", size=len(data), **flags)
+    text, problem = decode(data, candidate.encoding)
+    if problem:
+        return files_row(candidate, reason=problem, size=len(data), **flags)
+    if not text:
+        return files_row(candidate, reason="empty", size=0, **flags)
+    return files_row(candidate, content=text, language=detect_language(path, text), **flags)
+
+
+def files_row(
+    candidate: Candidate,
+    reason: str | None = None,
+    content: str | None = None,
+    language: str | None = None,
+    size: int | None = None,
+    is_vendored: bool = False,
+    is_generated: bool = False,
+    path: str | None = None,
+) -> dict:
+    path = path if path is not None else candidate.path
+    return {
+        "id": make_id(candidate.source, candidate.repo_name, path if path is not None else f"<{candidate.location}>"),
+        "source": candidate.source,
+        "repo_name": candidate.repo_name,
+        "path": path,
+        "url": None,
+        "language": language,
+        "content": content,
+        "size_bytes": len(content.encode("utf-8")) if content is not None else size,
+        "commit": candidate.commit,
+        "license": candidate.license,
+        "is_vendored": is_vendored,
+        "is_generated": is_generated,
+        "reason": reason,
+    }
+
+
+# ---- decoding ----------------------------------------------------------------------------------
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason). A declared `encoding` is used when it decodes; without one (or
+    when it fails), `decode_text`'s rules."""
+    codec = _codec_name(encoding)
+    if codec is None or codec in ("utf-8", "utf-8-sig", "ascii"):
+        return decode_text(data)
+    wide = codec.startswith(("utf-16", "utf-32"))  # NUL bytes are normal there; NUL characters are not
+    if not wide and b"\0" in data[:BINARY_SNIFF_BYTES]:
+        return None, "binary: NUL byte"
+    try:
+        text = data.decode(codec).removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return decode_text(data)  # the declared encoding was wrong: our own rules decide
+    if wide and "\0" in text[:BINARY_SNIFF_BYTES]:
+        return None, "binary: NUL character"
+    return text, None
+
+
+def decode_text(data: bytes) -> tuple[str | None, str | None]:
+    """UTF-8 (BOM dropped), or UTF-16 with a BOM; anything else is named, not guessed."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, "undecodable: invalid UTF-16 after a UTF-16 byte-order mark"
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:
+        return None, "binary: NUL byte"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        return None, f"undecodable: not UTF-8 (invalid byte at offset {error.start})"
+
+
+def _codec_name(encoding: str | None) -> str | None:
+    if not encoding:
+        return None
+    try:
+        return codecs.lookup(encoding.strip()).name
+    except LookupError:
+        return None
+
+
+def _is_valid_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _printable(path: str) -> str:
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def bounded_map(fn: Callable, items: Iterable, workers: int) -> Iterator:
+    """`map(fn, items)` in order on `workers` threads, with at most 2 x workers results held at once."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
