@@ -9,10 +9,7 @@ import uuid
 from pipeline import measure
 from pipeline.io import manifest, parquet_parts, storage
 from pipeline.schema import REASON
-
-# BROADCAST_ROWS, broadcast_if_small and map_batches live in pipeline.spark and are re-exported here
-# for the jobs (a test that changes BROADCAST_ROWS must patch pipeline.spark, not this copy).
-from pipeline.spark import BROADCAST_ROWS, JavaMissing, broadcast_if_small, get_spark, map_batches  # noqa: F401
+from pipeline.spark import map_batches
 
 
 def read_dataset(spark, inputs: list[str]):

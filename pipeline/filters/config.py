@@ -46,21 +46,6 @@ class Thresholds:
 THRESHOLD_FIELDS = {f.name: f for f in dataclasses.fields(Thresholds)}
 
 
-@dataclass(frozen=True)
-class FilterSettings:
-    """Everything the rules need on an executor: resolved per-language thresholds and the page rules."""
-
-    base: Thresholds = field(default_factory=Thresholds)
-    by_language: dict[str, Thresholds] = field(default_factory=dict)  # lower-case name or alias -> limits
-    reject_unknown_language: bool = True
-    nl_languages: tuple[str, ...] = ("en", "zh")  # empty: every natural language is allowed
-    check_nl_language: bool = True  # the job turns it off when the input has no nl_language column
-    min_page_chars: int = 100  # non-whitespace characters of a web page's text
-
-    def for_language(self, name: str | None) -> Thresholds:
-        return self.by_language.get(name.lower(), self.base) if name else self.base
-
-
 PAGES = "web pages (rows with a url)"
 DECONTAMINATION = "decontamination"
 
@@ -105,6 +90,21 @@ class FilterOptions:
     )
     min_page_chars: int = setting(100, "minimum non-whitespace characters of a page", minimum=0, group=PAGES)
     decontamination: DecontaminationOptions = field(default_factory=DecontaminationOptions)
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Everything the rules need on an executor: resolved per-language thresholds and the page rules."""
+
+    base: Thresholds = field(default_factory=Thresholds)
+    by_language: dict[str, Thresholds] = field(default_factory=dict)  # lower-case name or alias -> limits
+    reject_unknown_language: bool = FilterOptions.reject_unknown_language
+    nl_languages: tuple[str, ...] = FilterOptions.nl_languages  # empty: every natural language is allowed
+    check_nl_language: bool = True  # the job turns it off when the input has no nl_language column
+    min_page_chars: int = FilterOptions.min_page_chars  # non-whitespace characters of a web page's text
+
+    def for_language(self, name: str | None) -> Thresholds:
+        return self.by_language.get(name.lower(), self.base) if name else self.base
 
 
 def coerce(key: str, value, where: str):
