@@ -49,7 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check pipeline jobs tests bench
 	$(BIN)/ruff format --check pipeline jobs tests bench
 
-# Zip of the `pipeline` package for `spark-submit --py-files dist/pipeline.zip` on a cluster.
+# Zip of the `pipeline` and `jobs` packages and the language specs for `spark-submit --py-files dist/pipeline.zip` on a cluster.
 dist: $(STAMP)
 	mkdir -p dist
 	rm -f dist/pipeline.zip

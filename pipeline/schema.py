@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Columns every dataset keeps (ARCHITECTURE.md "Dataset contract").
+# Columns every dataset keeps: the dataset contract every stage reads and writes.
 COMMON_FIELDS = [
     pa.field("id", pa.string(), nullable=False),
     pa.field("source", pa.string()),

@@ -1,5 +1,6 @@
 """Exact and MinHash-LSH near-deduplication: shingling, signatures, banding, verification, the
-keep policy, and a single-process reference run. Pure numpy/Arrow; `jobs/dedup.py` wires it to Spark.
+keep policy, and a single-process reference run. Pure numpy/Arrow, except the Spark steps, which are
+`spark.py` (DataFrames in and out); `jobs/dedup.py` only wires them into a stage.
 
 What a run decides (the Spark job and `reference.reference_dedup` alike):
 1. exact: rows with equal normalized content (exact.py) form a group; one is kept (policy.py),

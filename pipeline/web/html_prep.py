@@ -8,10 +8,10 @@ Hugo) their code's `<pre>`, and line numbers are dropped.
 
 Rewrites that can be made on the HTML text are made there (prepare_source), the rest on the parsed
 tree (prepare_html), each only on pages whose source hints at it. A rewrite in the text costs a few
-string scans; in the tree each element it touches becomes a Python object (~4 us) and each
-replacement a node (~8 us) and a call (~12 us). Pages of 200 formulas in MediaWiki's markup (MathML
-and an image each) ran at 27% of the extractor's own pages/s with their formulas rewritten in the
-tree, and run at 52-54% rewritten in the text (bench/bench_cc.py).
+string scans; in the tree each element it touches becomes a Python object and each replacement a
+node and a call. So every rewrite the markup alone decides (MathJax scripts, most MathML, formula
+images, `<br>` in `<pre>`) is made in the text: on formula-heavy pages, making those in the tree cost
+more than the extraction call itself. Measured costs: bench/README.md (`bench/bench_cc.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pipeline.web.mathml import mathml_to_tex, read_mathml
 
 RENDERED_MATH = ".MathJax_Preview, .MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_CHTML, .katex-html"
 # (text in the code markup that hints at them, line-number elements): only the hinted selectors are
-# queried, as a query costs ~25 us per selector on an 80 KB page
+# queried, as each selector is a query over the whole tree, whose cost grows with the page
 LINE_NUMBERS = (
     ("lineno", ".linenos, .lineno"),
     ("line-numbers", ".line-numbers-rows"),
@@ -50,8 +50,8 @@ LINE_WIDGETS = (
     ("lntable", "table.lntable", "td.lntd:last-child pre"),  # Hugo
     ("crayon-table", "table.crayon-table", ".crayon-line"),  # Crayon (WordPress)
 )
-# Rewrites run only on pages whose source holds a hint. A substring test scans a 24 KB page in
-# ~15 us and a DOM query costs ~40-60 us, while most pages have neither math nor code widgets:
+# Rewrites run only on pages whose source holds a hint. A substring test costs a fraction of a DOM
+# query, and most pages have neither math nor code widgets:
 # every MathJax, KaTeX, MathML and MediaWiki formula has "math" or "latex" in its markup (KaTeX and
 # MathJax 3 embed MathML), and every code widget and line-number gutter above but Ace's sits in a
 # <pre> or a <table>, so their hints are looked for only there (and just before: a widget's own
@@ -292,7 +292,7 @@ def _in_katex(html: str, math_at: int) -> bool:
 
 
 def _widgets_to_pre(tree: HTMLTree, root, container_selector: str, line_selector: str) -> None:
-    # NodeList.values() first: indexing a NodeList one item at a time is ~10x slower
+    # NodeList.values() first: indexing a NodeList one item at a time is many times slower
     for container in root.query_selector_all(container_selector).values():
         lines = [line.text for line in container.query_selector_all(line_selector).values()]
         if not lines:
