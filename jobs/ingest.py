@@ -2,6 +2,7 @@
 
     spark-submit jobs/ingest.py ingest-github --input samples/repos --output out/files
     spark-submit jobs/ingest.py ingest-swh --input s3://bucket/stack-v2/ --output out/files
+    spark-submit jobs/ingest.py ingest-dataset --preset stack-v1 --input data/python/ --output out/files
 
 The source plans tasks on the driver (repositories, manifest chunks); each Spark task reads its
 candidates and runs the one ingest rule chain (pipeline.sources.contract). Adding a source is a module
@@ -16,7 +17,7 @@ import sys
 from jobs.common import map_batches, write_with_rejects
 from jobs.runner import Stage
 from pipeline.config import UsageError
-from pipeline.schema import FILES_SCHEMA
+from pipeline.sources.contract import source_schema
 from pipeline.sources.registry import SOURCES, TASK_COLUMN, map_tasks
 
 
@@ -30,7 +31,8 @@ def run_source(spark, job, name: str) -> dict:
     listing = spark.createDataFrame(
         spark.sparkContext.parallelize([(task,) for task in tasks], partitions), f"{TASK_COLUMN} string"
     )
-    files = map_batches(listing, functools.partial(map_tasks, source=name, settings=job.settings), FILES_SCHEMA)
+    schema = source_schema(source, job.settings)  # FILES_SCHEMA unless the source adds columns (ingest-dataset)
+    files = map_batches(listing, functools.partial(map_tasks, source=name, settings=job.settings), schema)
     print(f"corpus {name}: {len(tasks):,} task(s) from {len(job.input)} input(s)")
     return {"tasks": len(tasks), "rejects_by_reason": write_with_rejects(files, job.output)}
 

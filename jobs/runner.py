@@ -23,7 +23,8 @@ from typing import Any
 from jobs.common import map_batches, read_dataset, write_with_rejects
 from pipeline import measure, stage
 from pipeline.config import UsageError, load_config
-from pipeline.io import manifest, storage
+from pipeline.io import manifest, parquet_parts, storage
+from pipeline.sources.dataset_presets import matching_preset
 from pipeline.spark import JavaMissing, get_spark
 
 USER_ERRORS = (UsageError, manifest.OutputConflict, JavaMissing)
@@ -175,13 +176,21 @@ def check_dataset_inputs(inputs: list[str]) -> None:
             continue
         written = manifest.read_manifest(uri)
         if written is None:
-            raise UsageError(
-                f"input {uri} has no {manifest.MANIFEST}: the stage that writes it did not finish; "
-                "rerun that stage first"
-            )
+            raise UsageError(f"input {uri} has no {manifest.MANIFEST}: {without_manifest(uri)}")
         problem = manifest.damage(uri, written)
         if problem:
             raise UsageError(f"input {problem}")
+
+
+def without_manifest(uri: str) -> str:
+    """What to do with a dataset that has no manifest: rerun the stage that did not finish, or, for a
+    table another tool wrote, import it (naming the preset its columns match)."""
+    columns = parquet_parts.dataset_schema(storage.list_parquet_files(uri)[:1]).names
+    if not {"id", "content"} <= set(columns) or "size_bytes" not in columns:
+        preset = matching_preset(columns)
+        hint = f"--preset {preset.name}" if preset else "--columns content=<column>,path=<column>"
+        return f"a table written by another tool is read with `corpus ingest-dataset --input {uri} {hint}`"
+    return "the stage that writes it did not finish; rerun that stage first"
 
 
 def map_stage(batches: Callable, output_schema: Callable) -> Callable[[Any, Job], dict]:

@@ -72,10 +72,6 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _hints(cls) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def _unwrap_optional(kind) -> tuple[Any, bool]:
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(kind) if a is not type(None)]
@@ -90,7 +86,7 @@ def is_settings(kind) -> bool:
 
 def leaf_fields(cls) -> Iterator[tuple[dataclasses.Field, Any]]:
     """(field, type) of every flag of `cls`, nested settings flattened, in declaration order."""
-    hints = _hints(cls)
+    hints = typing.get_type_hints(cls)
     for spec in dataclasses.fields(cls):
         kind = hints[spec.name]
         if "derived" in spec.metadata:
@@ -99,7 +95,7 @@ def leaf_fields(cls) -> Iterator[tuple[dataclasses.Field, Any]]:
             yield from leaf_fields(kind)
         elif "help" in spec.metadata:
             yield spec, kind
-        elif spec.init and "derived" not in spec.metadata:
+        elif spec.init:
             raise TypeError(f"{cls.__name__}.{spec.name}: declare it with pipeline.stage.setting(...)")
 
 
@@ -163,7 +159,7 @@ def _show(value) -> str:
 def from_values(cls, values: dict[str, Any]):
     """An instance of `cls` from flat values (parsed flags or TOML keys), checked. Missing keys keep
     their defaults."""
-    hints = _hints(cls)
+    hints = typing.get_type_hints(cls)
     built = {}
     for spec in dataclasses.fields(cls):
         kind = hints[spec.name]

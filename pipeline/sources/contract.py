@@ -58,6 +58,11 @@ class Candidate:
     source's own reason (`symlink`, `missing_field:path`, `unreadable_repository: ...`): such a
     candidate needs no `read`. `path` is None only with a `reject`; the row's id then comes from
     `<location>`.
+
+    A source whose content is already decoded text in memory (a table of files) gives `text` instead of
+    `read`, with `size` its UTF-8 length: the same rules apply, the decoding ones to the text (a NUL
+    in the first 8000 bytes, a byte-order mark, empty). `id` is the row's id when the source has one
+    of its own; None: `make_id(source, repo_name, path)`, as for every other source.
     """
 
     source: str  # the `source` column, and the first part of the id ("github" for GitHub code, any mirror)
@@ -70,6 +75,8 @@ class Candidate:
     commit: str | None = None
     license: str | None = None
     encoding: str | None = None  # a declared encoding (a manifest's src_encoding); None: UTF-8 or a BOM
+    text: str | None = None  # the content, already decoded (then `read` is not used)
+    id: str | None = None  # the row's id, when not make_id(source, repo_name, path)
 
 
 class Reject(Exception):
@@ -90,7 +97,13 @@ class TooLarge(Exception):
 
 class Source(Protocol):
     """An input source of the `files` dataset. `settings` is a frozen dataclass declared with
-    `pipeline.stage.setting` whose field `ingest` is an `IngestOptions`."""
+    `pipeline.stage.setting` whose field `ingest` is an `IngestOptions`.
+
+    Two optional methods (looked up with getattr): `schema(settings) -> pa.Schema`, the output schema
+    when it is not FILES_SCHEMA (FILES_SCHEMA plus columns of the source's own, or a schema of rows that
+    are not files); `batches(task, settings) -> Iterator[pa.RecordBatch]`, one task's output batches in
+    that schema, for a source that adds columns to the chain's rows: its `files` rows must still come
+    from `candidate_rows` (the one rule chain), with its own columns appended."""
 
     name: str  # the stage name: "ingest-github"
     help: str
@@ -116,11 +129,21 @@ class Source(Protocol):
 # ---- the rule chain ----------------------------------------------------------------------------
 
 
+def source_schema(source: Source, settings: Any) -> pa.Schema:
+    """The schema of `source`'s output: FILES_SCHEMA unless the source declares its own."""
+    own = getattr(source, "schema", None)
+    return own(settings) if own is not None else FILES_SCHEMA
+
+
 def ingest_batches(source: Source, tasks: Iterable[str], settings: Any) -> Iterator[pa.RecordBatch]:
-    """FILES_SCHEMA batches of the rows of `tasks`, in order: what one Spark task runs, and the
+    """Batches of the rows of `tasks` (`source_schema`), in order: what one Spark task runs, and the
     single-process path."""
+    own_batches = getattr(source, "batches", None)
     threads = source.threads(settings)
     for task in tasks:
+        if own_batches is not None:
+            yield from own_batches(task, settings)
+            continue
         rows = candidate_rows(source.read(task, settings), settings.ingest, threads)
         yield from rows_to_batches(rows, FILES_SCHEMA)
 
@@ -163,6 +186,8 @@ def candidate_row(candidate: Candidate, options: IngestOptions) -> dict:
         return files_row(candidate, reason=f"too_large: {declared} bytes > {limit}", size=declared, **flags)
     if os.path.splitext(path)[1].lower() in BINARY_EXTENSIONS:
         return files_row(candidate, reason="binary: extension", size=declared, **flags)
+    if candidate.text is not None:
+        return _text_row(candidate, limit, flags)
     try:
         data = candidate.read(limit + 1)
     except Reject as reject:
@@ -179,6 +204,23 @@ def candidate_row(candidate: Candidate, options: IngestOptions) -> dict:
     return files_row(candidate, content=text, language=detect_language(path, text), **flags)
 
 
+def _text_row(candidate: Candidate, limit: int, flags: dict) -> dict:
+    """The decoding rules for content already decoded: the same reasons `decode_text` gives its bytes."""
+    text, size = candidate.text, candidate.size
+    if size is None:  # no size declared: the size rule runs here
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            return files_row(candidate, reason=f"too_large: {size} bytes > {limit}", size=size, **flags)
+    nul = text.find("\0", 0, BINARY_SNIFF_BYTES)
+    if nul >= 0 and len(text[:nul].encode("utf-8")) < BINARY_SNIFF_BYTES:  # the first 8000 *bytes*, as git
+        return files_row(candidate, reason="binary: NUL byte", size=size, **flags)
+    if text.startswith("\ufeff"):  # decode_text drops a UTF-8 byte-order mark
+        text, size = text[1:], None
+    if not text:
+        return files_row(candidate, reason="empty", size=0, **flags)
+    return files_row(candidate, content=text, language=detect_language(candidate.path, text), size=size, **flags)
+
+
 def files_row(
     candidate: Candidate,
     reason: str | None = None,
@@ -189,16 +231,21 @@ def files_row(
     is_generated: bool = False,
     path: str | None = None,
 ) -> dict:
+    """One FILES_SCHEMA row. `size` is the size of a reject; with `content`, its known UTF-8 length (None:
+    measured here)."""
     path = path if path is not None else candidate.path
+    if content is not None and size is None:
+        size = len(content.encode("utf-8"))
     return {
-        "id": make_id(candidate.source, candidate.repo_name, path if path is not None else f"<{candidate.location}>"),
+        "id": candidate.id
+        or make_id(candidate.source, candidate.repo_name, path if path is not None else f"<{candidate.location}>"),
         "source": candidate.source,
         "repo_name": candidate.repo_name,
         "path": path,
         "url": None,
         "language": language,
         "content": content,
-        "size_bytes": len(content.encode("utf-8")) if content is not None else size,
+        "size_bytes": size,
         "commit": candidate.commit,
         "license": candidate.license,
         "is_vendored": is_vendored,

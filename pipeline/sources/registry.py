@@ -3,7 +3,7 @@
 The generic ingest job: `source = get_source(name)`; its settings come from `source.settings`
 (`pipeline.stage`); on the driver `tasks = source.plan(job.input, settings)`; a DataFrame of one string
 column `TASK_COLUMN` holding the tasks goes through `map_tasks` (partial over `source=name, settings=...`)
-with FILES_SCHEMA as the output schema.
+with `source_schema(source, settings)` (FILES_SCHEMA unless the source declares its own) as the output schema.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.config import UsageError
-from pipeline.sources import github, swh
+from pipeline.sources import dataset, github, swh
 from pipeline.sources.contract import Source, ingest_batches
 
 TASK_COLUMN = "task"  # the one column of the DataFrame of tasks the driver hands to the executors
@@ -24,6 +24,7 @@ SOURCES: dict[str, Source] = {
     for source in (
         github.GITHUB,
         swh.SWH,
+        dataset.DATASET,
     )
 }
 
@@ -36,7 +37,7 @@ def get_source(name: str) -> Source:
 
 
 def map_tasks(batches: Iterator[pa.RecordBatch], source: str, settings: Any) -> Iterator[pa.RecordBatch]:
-    """mapInArrow body: batches of task descriptors (column `task`) in, FILES_SCHEMA batches out."""
+    """mapInArrow body: batches of task descriptors (column `task`) in, the source's batches out."""
     found = get_source(source)
     for batch in batches:
         yield from ingest_batches(found, batch.column(TASK_COLUMN).to_pylist(), settings)
