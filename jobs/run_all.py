@@ -1,7 +1,9 @@
 """`corpus all` / `make corpus`: every stage in order, in one Spark session, then a summary and report.
 
-    files:  ingest-github -> filter -> dedup (file) -> repo-samples -> dedup (repo) -+
-    pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------+-> tokenize
+    files:  ingest-github -> filter -> dedup (file) -> repo-samples -> dedup (repo) -> redact -+
+    pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------> redact -+-> tokenize
+
+Redaction runs last before tokenize: after both dedups it scans the fewest bytes.
 
 Each stage writes its own folder under --output; a rerun skips the stages that are already complete.
 """
@@ -36,7 +38,10 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
             ["--input", f"{out}/samples", "--output", f"{out}/samples_dedup", "--level", "repo"],
         ),
     ]
-    token_inputs = [f"{out}/samples_dedup"]
+    steps.append(
+        ("redact samples", "redact", ["--input", f"{out}/samples_dedup", "--output", f"{out}/samples_redacted"])
+    )
+    token_inputs = [f"{out}/samples_redacted"]
     if args.warcs:
         steps += [
             ("ingest-cc", "ingest-cc", ["--input", *args.warcs, "--output", f"{out}/pages"]),
@@ -48,7 +53,8 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
             ("filter pages", "filter", ["--input", f"{out}/pages_recalled", "--output", f"{out}/pages_filtered"]),
             ("dedup pages", "dedup", ["--input", f"{out}/pages_filtered", "--output", f"{out}/pages_dedup"]),
         ]
-        token_inputs.append(f"{out}/pages_dedup")
+        steps.append(("redact pages", "redact", ["--input", f"{out}/pages_dedup", "--output", f"{out}/pages_redacted"]))
+        token_inputs.append(f"{out}/pages_redacted")
     steps.append(("tokenize", "tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
     return [(label, name, stage_args + common) for label, name, stage_args in steps]
 

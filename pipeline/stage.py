@@ -200,10 +200,11 @@ def check(settings) -> None:
             continue
         if meta["exclusive"] and value != _default(spec):
             given_in_set.setdefault(meta["exclusive"], []).append(flag(spec.name))
-        if meta["choices"] and value not in meta["choices"]:
-            raise UsageError(f"{flag(spec.name)} must be one of {', '.join(map(str, meta['choices']))}, got {value!r}")
         items = value if isinstance(value, tuple | list) else [value]
         for item in items:
+            if meta["choices"] and item not in meta["choices"]:
+                known = ", ".join(map(str, meta["choices"]))
+                raise UsageError(f"{flag(spec.name)} must be one of {known}, got {item!r}")
             if not isinstance(item, int | float) or isinstance(item, bool):
                 continue
             low, high = meta["minimum"], meta["maximum"]

@@ -19,10 +19,12 @@ STAGES = [
     "files_dedup",
     "samples",
     "samples_dedup",
+    "samples_redacted",
     "pages",
     "pages_recalled",
     "pages_filtered",
     "pages_dedup",
+    "pages_redacted",
     "tokens",
 ]
 
@@ -45,10 +47,11 @@ def test_make_corpus_writes_every_stage_to_s3(s3_endpoint, monkeypatch):
     monkeypatch.setenv(storage.ENDPOINT_ENV, s3_endpoint)
     written = {name: manifest.read_manifest(f"s3://corpus/run/{name}") for name in STAGES}
     assert all(written.values()), [name for name, found in written.items() if not found]
-    for upstream, downstream in zip(STAGES[:3] + STAGES[5:8], STAGES[1:4] + STAGES[6:9], strict=True):
+    chains = [STAGES[:6], STAGES[6:11]]  # files -> ... -> samples_redacted, pages -> ... -> pages_redacted
+    for upstream, downstream in [pair for chain in chains for pair in zip(chain, chain[1:], strict=False)]:
         assert written[downstream]["input_rows"] == written[upstream]["output"]["rows"] > 0, downstream
     tokens = written["tokens"]
-    documents = written["samples_dedup"]["output"]["rows"] + written["pages_dedup"]["output"]["rows"]
+    documents = written["samples_redacted"]["output"]["rows"] + written["pages_redacted"]["output"]["rows"]
     assert tokens["documents"] + sum(tokens["rejects"]["by_reason"].values()) == documents
     assert tokens["tokens"] > 10_000
     fs, root = storage.filesystem("s3://corpus/run/tokens")
