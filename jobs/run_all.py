@@ -1,7 +1,7 @@
 """`corpus all` / `make corpus`: every stage in order, in one Spark session, then a summary and report.
 
     files:  ingest-github -> filter -> dedup (file) -> repo-samples -> dedup (repo) -> redact -+
-    pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------> redact -+-> tokenize
+    pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------> redact -+-> tokenize -> mix
 
 Redaction runs last before tokenize: after both dedups it scans the fewest bytes.
 
@@ -56,6 +56,9 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
         steps.append(("redact pages", "redact", ["--input", f"{out}/pages_dedup", "--output", f"{out}/pages_redacted"]))
         token_inputs.append(f"{out}/pages_redacted")
     steps.append(("tokenize", "tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
+    if not storage.is_remote(out):  # the mix's views are symlinks beside the token files
+        target = args.mix_target or ("code=0.9,math=0.1" if args.warcs else "code=1.0")
+        steps.append(("mix", "mix", ["--input", f"{out}/tokens", "--output", f"{out}/mix", "--target", target]))
     return [(label, name, stage_args + common) for label, name, stage_args in steps]
 
 
@@ -73,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--warcs", nargs="*", default=[], help="WARC files or URIs (local, s3://, https://) or warc.paths listings"
     )
     parser.add_argument("--seeds", default="samples/recall_seeds.toml", help="recall seed domains (TOML)")
+    parser.add_argument(
+        "--mix-target",
+        help="token shares of the training mix, e.g. code=0.6,math=0.1,text=0.3 "
+        "(default: code=0.9,math=0.1 with WARCs, else code=1.0; local outputs only)",
+    )
     parser.add_argument("--output", default="out", help="folder (or s3:// prefix) for every stage's output")
     parser.add_argument("--config", help="TOML file with one table per stage ([filter], [dedup], ...)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs made with other settings")

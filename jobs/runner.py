@@ -49,7 +49,8 @@ class Stage:
 
     `inputs` is "datasets" when the inputs are datasets of ours (checked for a complete manifest, their
     fingerprints part of this result's) or "sources" when they are anything else (repositories, WARCs).
-    `check(job)` may refuse a mistake (UsageError) before the output folder is touched.
+    `check(job)` may refuse a mistake (UsageError) before the output folder is touched. A stage whose
+    work runs on the driver alone says `needs_spark=False`: its `run` gets None for the session.
     """
 
     name: str
@@ -60,6 +61,7 @@ class Stage:
     input_required: bool = True
     input_help: str = "input dataset folder(s), glob(s) or URI(s)"
     check: Callable[[Job], None] | None = None
+    needs_spark: bool = True
 
     def parser(self) -> argparse.ArgumentParser:
         parser = argparse.ArgumentParser(prog=f"corpus {self.name}", description=self.help)
@@ -139,7 +141,7 @@ def run_job(definition: Stage, job: Job, spark=None) -> int:
     started = time.time()
     phases = measure.start_run(job.stage)
     with measure.PeakMemory() as memory:
-        if spark is None:
+        if spark is None and definition.needs_spark:
             with measure.phase("spark_start"):
                 spark = get_spark(f"corpus-{job.stage}")
         extra = definition.run(spark, job) or {}

@@ -1,5 +1,6 @@
 """Build the samples of one repository: extract imports, resolve them, order the files, and
-concatenate them (with a path header each) into samples packed up to a byte budget.
+concatenate them (with a path header each) into samples packed up to a budget in bytes, or in tokens
+of the tokenizer (`max_sample_tokens`: a file longer than that alone is split at line boundaries).
 
 `repo_samples(rows)` works on a list of file rows; `samples_table(table)` is the Arrow form the
 Spark job applies to each repository's group of rows.
@@ -7,9 +8,11 @@ Spark job applies to each repository's group of rows.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from pipeline.langs.detect import detect_spec
@@ -21,9 +24,14 @@ from pipeline.repo.order import dependency_order
 from pipeline.repo.resolve import RepoResolver
 from pipeline.schema import make_id
 from pipeline.stage import setting
+from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, LoadedTokenizer, load_tokenizer
 
 # 128K tokens at ~3 bytes of code per token (DeepSeek's tokenizer averages a little more on code).
 DEFAULT_MAX_SAMPLE_BYTES = 128 * 1024 * 3
+# Room a token-sized sample leaves for what `corpus tokenize` adds: EOS, and three markers in a FIM document.
+RESERVED_TOKENS = 4
+ENCODE_CHARS = 8 << 20  # text counted in one encode_batch call (bounds the encodings held at once)
+CUT_MARGIN_TOKENS = 8  # a part cut from a file's encoding may re-encode a few tokens longer at its ends
 
 SAMPLES_SCHEMA = pa.schema(
     [
@@ -49,6 +57,10 @@ SAMPLES_SCHEMA = pa.schema(
         # which consecutive range of a repository's files (by path) the sample came from, when the repository
         # was over --max-repo-bytes / --max-repo-files and was split; null when it was taken whole
         pa.field("repo_part", pa.int64()),
+        # with --max-sample-tokens: the sample's tokens (null when sized in bytes), and how many of its files
+        # are a part of a file longer than the budget alone, split at line boundaries
+        pa.field("size_tokens", pa.int64()),
+        pa.field("n_split_files", pa.int64()),
     ]
 )
 
@@ -65,6 +77,18 @@ class SampleOptions:
         "pack a repository's small samples up to this size; split longer ones at file boundaries "
         "(default: about 128K tokens)",
         minimum=1,
+        exclusive="sample_size",
+    )
+    max_sample_tokens: int | None = setting(
+        None,
+        "size samples in tokens of --tokenizer instead of bytes (16384, 131072: the 16K and 128K context "
+        f"stages; {RESERVED_TOKENS} are left for EOS and FIM markers); a file longer than that alone is split "
+        "at line boundaries, each part with its path header",
+        minimum=RESERVED_TOKENS + 1,
+        exclusive="sample_size",
+    )
+    tokenizer: str = setting(
+        DEFAULT_TOKENIZER, "with --max-sample-tokens: the tokenizer that counts ('deepseek' or a tokenizer.json path)"
     )
     header: str = setting(
         "comment",
@@ -130,6 +154,17 @@ def repo_graph(rows: list[dict], registry: Registry | None = None, budget: Budge
     )
 
 
+@dataclass
+class Item:
+    """What a sample is packed from: a file rendered with its header, or a part of a file too long alone."""
+
+    file: int  # index into the repository's rows
+    text: str
+    bytes: int
+    tokens: int | None = None
+    split: bool = False  # a part of a file split at line boundaries
+
+
 def repo_samples(
     rows: list[dict], registry: Registry | None = None, options: SampleOptions = SampleOptions()
 ) -> tuple[list[dict], Counter]:
@@ -138,15 +173,31 @@ def repo_samples(
         return [], Counter()
     registry = registry or default_registry()
     graph = repo_graph(rows, registry, options.budget)
+    specs = [spec_for(row, registry) for row in rows]
     rendered = [
-        render_file(graph.paths[i], rows[i].get("content") or "", spec_for(rows[i], registry), options.header)
-        for i in range(len(rows))
+        render_file(graph.paths[i], rows[i].get("content") or "", specs[i], options.header) for i in range(len(rows))
     ]
-    sizes = [len(text.encode("utf-8", "surrogatepass")) for text in rendered]
     repo_name = rows[0].get("repo_name")
     prefix = repo_prefix(repo_name, options.header)
-    groups = pack(graph.sequences, sizes, options.max_sample_bytes - len(prefix.encode()))
-    position = {node: k for k, node in enumerate(node for group in groups for node in group)}
+    split_stats: Counter = Counter()
+    if options.max_sample_tokens:
+        tokenizer = load_tokenizer(options.tokenizer)
+        prefix_tokens = count_tokens([prefix], tokenizer)[0] if prefix else 0
+        budget = options.max_sample_tokens - RESERVED_TOKENS - prefix_tokens
+        items_of = token_items(rows, graph.paths, specs, rendered, options.header, budget, tokenizer, split_stats)
+    else:
+        prefix_tokens = None
+        budget = options.max_sample_bytes - len(prefix.encode())
+        items_of = [[Item(i, text, _utf8_size(text))] for i, text in enumerate(rendered)]
+    items = [item for file_items in items_of for item in file_items]
+    first_item = [0, *itertools.accumulate(len(file_items) for file_items in items_of)]  # each file's first item
+    sequences = [[first_item[i] + k for i in seq for k in range(len(items_of[i]))] for seq in graph.sequences]
+    sizes = [item.tokens if options.max_sample_tokens else item.bytes for item in items]
+    groups = pack(sequences, sizes, budget)
+    placed = [items[k].file for group in groups for k in group]
+    position = {}
+    for k, node in enumerate(placed):
+        position.setdefault(node, k)
     cycle_edges = graph.cycle_edges()
     outgoing: dict[int, list[int]] = {}
     for a, b in graph.edges:
@@ -154,19 +205,21 @@ def repo_samples(
     license_ = next((r.get("license") for r in rows if r.get("license")), None)
     samples = []
     for k, group in enumerate(groups):
-        content = prefix + "".join(rendered[i] for i in group)
-        sample_edges = [(a, b) for a in group for b in outgoing.get(a, ())]
+        parts = [items[j] for j in group]
+        files = list(dict.fromkeys(item.file for item in parts))
+        content = prefix + "".join(item.text for item in parts)
+        sample_edges = [(a, b) for a in files for b in outgoing.get(a, ())]
         bytes_by_language = Counter()
-        for i in group:
-            if rows[i].get("language"):
-                bytes_by_language[rows[i]["language"]] += sizes[i]
+        for item in parts:
+            if rows[item.file].get("language"):
+                bytes_by_language[rows[item.file]["language"]] += item.bytes
         languages = [lang for lang, _ in sorted(bytes_by_language.items(), key=lambda kv: (-kv[1], kv[0]))]
         # The main language is the largest *code* language: a long LICENSE must not make a Go repo "Text".
         code = [lang for lang in languages if (registry.get(lang) or _NO_SPEC).kind == "code"]
         samples.append(
             {
-                "id": make_id("repo-sample", repo_name, str(k), graph.paths[group[0]]),
-                "source": rows[group[0]].get("source"),
+                "id": make_id("repo-sample", repo_name, str(k), graph.paths[files[0]]),
+                "source": rows[files[0]].get("source"),
                 "repo_name": repo_name,
                 "path": None,
                 "url": None,
@@ -174,17 +227,19 @@ def repo_samples(
                 "content": content,
                 "size_bytes": len(content.encode("utf-8", "surrogatepass")),
                 "languages": languages,
-                "file_paths": [graph.paths[i] for i in group],
-                "file_ids": [rows[i].get("id") for i in group],
-                "n_files": len(group),
+                "file_paths": [graph.paths[i] for i in files],
+                "file_ids": [rows[i].get("id") for i in files],
+                "n_files": len(files),
                 "license": license_,
-                "n_import_edges": sum(graph.n_imports[i] for i in group),
+                "n_import_edges": sum(graph.n_imports[i] for i in files),
                 "n_resolved_edges": len(sample_edges),
                 "n_cycle_edges": sum(1 for e in sample_edges if e in cycle_edges),
                 "n_backward_edges": sum(1 for a, b in sample_edges if position[b] > position[a]),
-                "n_unparsed_files": sum(1 for i in group if graph.statuses[i] in NO_IMPORTS_STATUSES),
-                "n_capped_files": sum(1 for i in group if graph.capped[i]),
+                "n_unparsed_files": sum(1 for i in files if graph.statuses[i] in NO_IMPORTS_STATUSES),
+                "n_capped_files": sum(1 for i in files if graph.capped[i]),
                 "repo_part": rows[0].get("repo_part"),
+                "size_tokens": None if prefix_tokens is None else prefix_tokens + sum(item.tokens for item in parts),
+                "n_split_files": len({item.file for item in parts if item.split}),
             }
         )
     stats = Counter(
@@ -197,7 +252,114 @@ def repo_samples(
         capped_files=sum(graph.capped),
     )
     stats.update(f"status_{s}" for s in graph.statuses)
+    stats.update(split_stats)
     return samples, stats
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def count_tokens(texts: list[str], tokenizer: LoadedTokenizer) -> list[int]:
+    """Tokens of each text as `corpus tokenize` encodes content (added tokens off), in bounded batches."""
+    counts: list[int] = []
+    batch: list[str] = []
+    chars = 0
+    for text in texts:
+        batch.append(text)
+        chars += len(text)
+        if chars >= ENCODE_CHARS:
+            counts += [len(e.ids) for e in tokenizer.encoder.encode_batch_fast(batch, add_special_tokens=False)]
+            batch, chars = [], 0
+    if batch:
+        counts += [len(e.ids) for e in tokenizer.encoder.encode_batch_fast(batch, add_special_tokens=False)]
+    return counts
+
+
+def token_items(
+    rows: list[dict],
+    paths: list[str],
+    specs: list,
+    rendered: list[str],
+    style: str,
+    budget: int,
+    tokenizer: LoadedTokenizer,
+    stats: Counter,
+) -> list[list[Item]]:
+    """Each file as one item counted in tokens, or, when the file alone is over `budget`, as parts
+    split at line boundaries, each with the file's header.
+
+    Every file is encoded once. A file of at most `budget` bytes cannot be longer than `budget` tokens
+    (a token is at least a byte) and is only counted. A larger one is encoded with offsets, which give
+    both its count and, when it is over the budget, where to cut it."""
+    sizes = [_utf8_size(text) for text in rendered]
+    small = [i for i, size in enumerate(sizes) if size <= budget]
+    items: list[list[Item]] = [[] for _ in rendered]
+    large = []
+    for i, count in zip(small, count_tokens([rendered[i] for i in small], tokenizer), strict=True):
+        items[i] = [Item(i, rendered[i], sizes[i], count)]
+        if count > budget:  # a tokenizer whose normalizer lengthens text: treat it as large
+            large.append(i)
+    large += [i for i, size in enumerate(sizes) if size > budget]
+    k = 0
+    while k < len(large):
+        batch, chars = [], 0
+        while k < len(large) and (not batch or chars < ENCODE_CHARS // 4):  # offsets take more memory
+            batch.append(large[k])
+            chars += len(rendered[large[k]])
+            k += 1
+        encodings = tokenizer.encoder.encode_batch([rendered[i] for i in batch], add_special_tokens=False)
+        for i, encoding in zip(batch, encodings, strict=True):
+            if len(encoding.ids) <= budget:
+                items[i] = [Item(i, rendered[i], sizes[i], len(encoding.ids))]
+                continue
+            # where the body sits in the rendered file: between the header and what closes the file
+            marked = render_file(paths[i], "\0\n", specs[i], style)
+            body_start = marked.index("\0")
+            body_end = len(rendered[i]) - (len(marked) - body_start - 2)
+            parts = split_rendered(rendered[i], body_start, body_end, encoding.offsets, budget, stats)
+            items[i] = []
+            for part, tokens in parts:
+                text = render_file(paths[i], part, specs[i], style)
+                items[i].append(Item(i, text, _utf8_size(text), tokens, split=True))
+            stats["split_files"] += 1
+            stats["split_file_parts"] += len(parts)
+    return items
+
+
+def split_rendered(
+    rendered: str, body_start: int, body_end: int, offsets, budget: int, stats: Counter
+) -> list[tuple[str, int]]:
+    """(part of the body, tokens of the part rendered with its header) of a file over `budget` tokens,
+    whose body is `rendered[body_start:body_end]`: consecutive runs of whole lines, cut where the file's
+    own encoding (`offsets`) puts at most `budget` tokens in a part, header included, less a margin for
+    what a cut re-encodes differently. A line longer than that alone is cut between two of its tokens
+    (counted: `split_long_lines`)."""
+    body = rendered[body_start:body_end]
+    starts = np.fromiter((start for start, _ in offsets), np.int64, len(offsets)) - body_start
+    first = int(np.searchsorted(starts, 0, side="left"))  # the header's tokens start before the body
+    last_token = int(np.searchsorted(starts, len(body), side="left"))  # then the tokens closing the file
+    frame = first + len(starts) - last_token
+    room = max(1, budget - frame - CUT_MARGIN_TOKENS)
+    text = np.frombuffer(body.encode("utf-32-le", "surrogatepass"), np.uint32)
+    line_ends = np.append(np.flatnonzero(text == 10) + 1, len(body))  # a part ends after a newline
+    tokens_before = np.searchsorted(starts, line_ends, side="left")  # tokens that start before each end
+    parts: list[tuple[str, int]] = []
+    position = 0  # in the body; `first`: the first token at or after it
+    while position < len(body):
+        fits = int(np.searchsorted(tokens_before, first + room, side="right")) - 1
+        end = int(line_ends[fits]) if fits >= 0 else position
+        if end <= position:  # one line over the budget alone: cut it between two tokens
+            if position == 0 or body[position - 1] == "\n":
+                stats["split_long_lines"] += 1
+            cut = first + room
+            end = int(starts[cut]) if cut < last_token else len(body)
+            end = max(end, position + 1)
+        following = min(int(np.searchsorted(starts, end, side="left")), last_token)
+        newline = 0 if body[end - 1] == "\n" else 1  # rendering ends a part cut inside a line with one
+        parts.append((body[position:end], frame + following - first + newline))
+        position, first = end, following
+    return parts
 
 
 def pack(sequences: list[list[int]], sizes: list[int], max_bytes: int) -> list[list[int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from dataclasses import field as dataclass_field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline.io import storage
 from pipeline.schema import REASON, text_ranges
@@ -31,8 +33,16 @@ from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, load_tokenizer
 ENCODE_BYTES = 8 << 20
 UNKNOWN = "unknown"  # the language/source key for rows that have none (e.g. web pages' language)
 
-# Reject rows keep these input columns (content is dropped: it is empty or unusable by definition).
-REJECT_COLUMNS = ["id", "source", "repo_name", "path", "url", "language"]
+# The input columns the job keeps besides `content` (jobs/tokenization.py selects them): reject rows keep
+# them (content is dropped: it is empty or unusable by definition), and each written document's
+# language, nl_language, source and recall_label go to its shard's document sidecar.
+REJECT_COLUMNS = ["id", "source", "repo_name", "path", "url", "language", "nl_language", "recall_label"]
+
+# Beside each `part-PPPPP-SSSS.bin`/`.idx`: one Parquet row per document, in .idx order, saying what
+# the document is (`corpus mix` selects documents by it). The .bin/.idx bytes do not depend on it.
+DOCUMENTS_SUFFIX = ".docs.parquet"
+DOCUMENT_COLUMNS = ("language", "nl_language", "source", "recall_label")
+DOCUMENTS_SCHEMA = pa.schema([pa.field(name, pa.dictionary(pa.int32(), pa.string())) for name in DOCUMENT_COLUMNS])
 
 OUTCOME_SCHEMA = pa.schema(
     [
@@ -109,9 +119,11 @@ class _ShardRoller:
         self.fim_documents = 0
         self.by_language: Counter = Counter()
         self.by_source: Counter = Counter()
+        self.documents: dict[str, list[pa.Array]] = {name: [] for name in DOCUMENT_COLUMNS}
 
-    def add(self, tokens, lengths, modes, languages, sources) -> Iterator[dict]:
-        """Write documents; yields an outcome row for each shard this fills."""
+    def add(self, tokens, lengths, modes, columns: dict[str, pa.Array]) -> Iterator[dict]:
+        """Write documents (`columns`: their DOCUMENT_COLUMNS); yields an outcome row for each shard this
+        fills."""
         ends = np.cumsum(lengths)
         first = 0
         while first < len(lengths):
@@ -126,26 +138,42 @@ class _ShardRoller:
                 tokens[base : ends[last]],
                 lengths[first : last + 1],
                 modes[first : last + 1],
-                languages[first : last + 1],
-                sources[first : last + 1],
+                {name: column[first : last + 1] for name, column in columns.items()},
             )
             first = last + 1
             if self.writer.tokens >= self.settings.shard_tokens:
                 yield self.finish()
 
-    def _write(self, tokens, lengths, modes, languages, sources):
+    def _write(self, tokens, lengths, modes, columns: dict[str, pa.Array]):
         self.writer.add(tokens, lengths)
         self.fim_documents += int(np.count_nonzero(modes != NONE))
-        for key, counter in ((languages, self.by_language), (sources, self.by_source)):
-            codes = pc.dictionary_encode(pc.fill_null(pc.cast(key, pa.string()), UNKNOWN))
+        keys = {name: pc.cast(columns[name], pa.string()) for name in DOCUMENT_COLUMNS}
+        for name in ("language", "source"):  # the keys of the manifest's counts: never null
+            keys[name] = pc.fill_null(keys[name], UNKNOWN)
+        for name in DOCUMENT_COLUMNS:
+            self.documents[name].append(keys[name])
+        for key, counter in ((keys["language"], self.by_language), (keys["source"], self.by_source)):
+            codes = pc.dictionary_encode(key)
             sums = np.bincount(
                 codes.indices.to_numpy(zero_copy_only=False), weights=lengths, minlength=len(codes.dictionary)
             )
             counter.update({name: int(total) for name, total in zip(codes.dictionary.to_pylist(), sums, strict=True)})
 
+    def _write_documents(self, prefix: str) -> None:
+        """The shard's document sidecar, under a temporary name renamed into place (before the .idx)."""
+        table = pa.table(
+            [pc.dictionary_encode(pa.concat_arrays(self.documents[name])) for name in DOCUMENT_COLUMNS],
+            schema=DOCUMENTS_SCHEMA,
+        )
+        final = prefix + DOCUMENTS_SUFFIX
+        temporary = f"{final}.tmp-{uuid.uuid4().hex[:12]}"
+        pq.write_table(table, temporary, compression="zstd")
+        os.replace(temporary, final)
+
     def finish(self) -> dict | None:
         if self.writer is None:
             return None
+        self._write_documents(self.writer.prefix)
         files = self.writer.finish()
         row = {
             "kind": "shard",
@@ -153,7 +181,7 @@ class _ShardRoller:
             "documents": files.documents,
             "tokens": files.tokens,
             "fim_documents": self.fim_documents,
-            "bytes": files.bytes,
+            "bytes": files.bytes + os.path.getsize(files.prefix + DOCUMENTS_SUFFIX),
             "tokens_by_language": json.dumps(dict(sorted(self.by_language.items()))),
             "tokens_by_source": json.dumps(dict(sorted(self.by_source.items()))),
         }
@@ -200,9 +228,8 @@ def tokenize_partition(
                     settings.fim,
                     settings.append_eos,
                 )
-                rows += roller.add(
-                    encoded.tokens, encoded.lengths, encoded.modes, _column(part, "language"), _column(part, "source")
-                )
+                columns = {name: _column(part, name) for name in DOCUMENT_COLUMNS}
+                rows += roller.add(encoded.tokens, encoded.lengths, encoded.modes, columns)
             if rows:
                 yield pa.RecordBatch.from_pylist(rows, schema=OUTCOME_SCHEMA)
         last = roller.finish()

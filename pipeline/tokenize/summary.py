@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from pipeline.tokenize.fim import MODE_NAMES
-from pipeline.tokenize.partition import TokenizeSettings
+from pipeline.tokenize.partition import DOCUMENT_COLUMNS, DOCUMENTS_SUFFIX, TokenizeSettings
 
 FIM_LAYOUTS = {"psm": "BEGIN prefix HOLE suffix END middle", "spm": "BEGIN HOLE suffix END prefix middle"}
 
@@ -28,7 +28,7 @@ def summarize(shards: list[dict], reject_reasons: Counter, tokenizer, settings: 
         "output": {
             "rows": documents,
             "bytes": sum(s["bytes"] for s in shards),
-            "files": 2 * len(shards),
+            "files": 3 * len(shards),  # .bin, .idx and the document sidecar
             "format": "megatron-mmidx",
             "tokens": tokens,
             "shards": len(shards),
@@ -45,6 +45,8 @@ def summarize(shards: list[dict], reject_reasons: Counter, tokenizer, settings: 
             "documents": sum(s["fim_documents"] for s in shards),
         },
         "append_eos": settings.append_eos,
+        # per shard, `<name>.docs.parquet`: one row per document in .idx order (what `corpus mix` selects by)
+        "document_metadata": {"suffix": DOCUMENTS_SUFFIX, "columns": list(DOCUMENT_COLUMNS)},
         "documents": documents,
         "tokens": tokens,
         "tokens_by_language": dict(by_language.most_common()),

@@ -82,7 +82,7 @@ def test_shards_split_at_about_shard_tokens(tmp_path):
     for shard in shards[:-1]:
         reader = TokenShard(str(tmp_path / shard["shard"]))
         assert reader.tokens >= 100 and reader.tokens - int(reader.sequence_lengths[-1]) < 100
-    assert sorted(os.listdir(tmp_path)) == sorted(f"{n}.{e}" for n in names for e in ("bin", "idx"))
+    assert sorted(os.listdir(tmp_path)) == sorted(f"{n}.{e}" for n in names for e in ("bin", "idx", "docs.parquet"))
 
 
 def test_rerun_writes_identical_files(tmp_path):
