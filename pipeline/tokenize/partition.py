@@ -26,6 +26,7 @@ from pipeline.stage import derived, setting
 from pipeline.tokenize.encode import FimSettings, encode_documents
 from pipeline.tokenize.fim import NONE
 from pipeline.tokenize.mmidx import ShardWriter
+from pipeline.tokenize.parquet_shards import ParquetShardWriter
 from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, load_tokenizer
 
 # Text encoded at once: a token costs ~40 bytes while a batch's ids are Python ints and encodings,
@@ -80,6 +81,12 @@ class TokenizeSettings:
         "the input's file layout (costs a shuffle)",
         minimum=1,
     )
+    format: str = setting(
+        "megatron",
+        "megatron: .bin/.idx (Megatron-LM's indexed dataset); parquet: an input_ids column per document "
+        "(Hugging Face datasets)",
+        choices=("megatron", "parquet"),
+    )
     tokenizer_sha256: str | None = derived("the driver's copy of the tokenizer; executors must load the same file")
 
     def load(self):
@@ -112,7 +119,8 @@ class _ShardRoller:
         self.output, self.partition_index = output, partition_index
         self.settings, self.dtype = settings, dtype
         self.sequence = 0
-        self.writer: ShardWriter | None = None
+        self.writer: ShardWriter | ParquetShardWriter | None = None
+        self.writer_class = ParquetShardWriter if settings.format == "parquet" else ShardWriter
         self._reset_stats()
 
     def _reset_stats(self):
@@ -129,7 +137,7 @@ class _ShardRoller:
         while first < len(lengths):
             if self.writer is None:
                 prefix = os.path.join(self.output, shard_name(self.partition_index, self.sequence))
-                self.writer = ShardWriter(prefix, self.dtype)
+                self.writer = self.writer_class(prefix, self.dtype)
             room = self.settings.shard_tokens - self.writer.tokens
             base = ends[first - 1] if first else 0
             # documents up to and including the one that reaches the budget

@@ -28,8 +28,9 @@ def summarize(shards: list[dict], reject_reasons: Counter, tokenizer, settings: 
         "output": {
             "rows": documents,
             "bytes": sum(s["bytes"] for s in shards),
-            "files": 3 * len(shards),  # .bin, .idx and the document sidecar
-            "format": "megatron-mmidx",
+            # .bin, .idx and the document sidecar; or .tokens.parquet and the sidecar
+            "files": (2 if settings.format == "parquet" else 3) * len(shards),
+            "format": "parquet-input-ids" if settings.format == "parquet" else "megatron-mmidx",
             "tokens": tokens,
             "shards": len(shards),
         },

@@ -1,5 +1,6 @@
 """jobs/tokenization.py end to end on Spark: shards, rejects, manifest, rerun, and `corpus tokens inspect`."""
 
+import glob
 import io
 import json
 import os
@@ -163,3 +164,28 @@ def test_partitions_flag_gives_layout_independent_shards(tokens, spark, tmp_path
         ids_order.append([next(r["id"] for r in SAMPLES + PAGES if r["content"] == t) for t in texts])
     assert all(order == sorted(order) for order in ids_order)  # sorted by id inside each partition
     assert sorted(i for order in ids_order for i in order) == sorted(r["id"] for r in SAMPLES + PAGES if r["content"])
+
+
+def test_parquet_format_holds_the_same_documents_and_loads_in_hf_datasets(tokens, spark, tmp_path):
+    from datasets import load_dataset
+
+    output = str(tmp_path / "parquet_tokens")
+    args = [
+        *tokens["args"][: tokens["args"].index("--output")],
+        "--output",
+        output,
+        *tokens["args"][5:],
+        "--format",
+        "parquet",
+    ]
+    assert job.main(args, spark=spark) == 0
+    written = json.load(open(os.path.join(output, "_manifest.json")))
+    assert written["output"]["format"] == "parquet-input-ids" and written["documents"] == 40
+    files = sorted(glob.glob(os.path.join(output, "*.tokens.parquet")))
+    assert len(files) == written["output"]["shards"] and not glob.glob(os.path.join(output, "*.bin"))
+    loaded = load_dataset("parquet", data_files=files, split="train")
+    megatron = sorted(
+        tuple(s[i].tolist()) for s in map(TokenShard, shard_prefixes(tokens["output"])) for i in range(len(s))
+    )
+    assert sorted(tuple(ids) for ids in loaded["input_ids"]) == megatron  # same documents, same FIM draws
+    assert sum(len(ids) for ids in loaded["input_ids"]) == written["tokens"]
