@@ -23,6 +23,7 @@ TOOLS = {
     "langs": ("pipeline.langs.cli", "language specs: list, check, new, detect"),
     "tokens": ("pipeline.tokenize.inspect", "inspect token files"),
     "sample": ("pipeline.sample", "build the built-in sample input"),
+    "quality": ("pipeline.filters.quality_cli", "quality model: train on labelled files, score a dataset"),
 }
 
 

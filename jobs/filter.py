@@ -1,7 +1,8 @@
-"""Filter stage: quality rules (DeepSeek-Coder's file rules + code checks) and decontamination.
+"""Filter stage: quality rules (DeepSeek-Coder's file rules + code checks), decontamination, and the
+quality screening of files (syntax check, readability signals, quality model).
 
-Files (rows without url) get the file rules, web pages (rows with url) the page rules, both get
-decontamination. Signals become columns; rejected rows go to `<output>/_rejects` with their reason.
+Files (rows without url) get the file rules and the screening, web pages (rows with url) the page
+rules, both get decontamination. Signals become columns; rejected rows go to `<output>/_rejects` with their reason.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pipeline.filters import config as filter_config
 from pipeline.filters.apply import ADDED_COLUMNS, filter_batches, output_schema
 from pipeline.filters.decontaminate import MATCH_COLUMN as MATCH
 from pipeline.filters.decontaminate import REASON_PREFIX, load_index
+from pipeline.filters.quality import load_model
+from pipeline.filters.screening_stats import screening_counts
 from pipeline.io import manifest, storage
 from pipeline.langs.registry import default_registry
 from pipeline.schema import REASON
@@ -41,19 +44,50 @@ def run(spark, job) -> dict:
         decon.decontaminate_min_tokens,
     )
     shared_index = spark.sparkContext.broadcast(index)
+    model_path = job.settings.screening.quality_model
+    shared_model = spark.sparkContext.broadcast(load_model(model_path) if model_path else None)
 
     def filter_partition(batches):
-        return filter_batches(batches, settings, shared_index.value)
+        return filter_batches(batches, settings, shared_index.value, shared_model.value)
 
     schema = output_schema(to_arrow_schema(rows.schema))
     rejects = write_with_rejects(map_batches(rows, filter_partition, schema), job.output)
     shared_index.unpersist()
+    shared_model.unpersist()
     return {
         "rejects_by_reason": rejects,
         "decontamination": decontamination_counts(spark, job.output) if rejects and index.labels else {},
         "benchmarks": index.stats,
         "nl_language_checked": settings.check_nl_language and bool(settings.nl_languages),
+        "screening": screening_job_counts(spark, job.output),
     }
+
+
+def screening_job_counts(spark, output: str) -> dict:
+    """Files parsed clean / with errors / not parsed (and why), and screening rejects, per language
+    (`corpus stats --signals` and the report read them)."""
+    from pyspark.sql import functions as F
+
+    frames = []
+    for folder in (output, storage.join(output, manifest.REJECTS)):
+        if not storage.list_parquet_files(folder):
+            continue
+        frame = read_dataset(spark, [folder])
+        if "url" in frame.columns:
+            frame = frame.where(F.col("url").isNull())
+        kind = F.substring_index(F.col(REASON), ":", 1) if REASON in frame.columns else F.lit(None).cast("string")
+        frames.append(frame.select("language", "parsed", "parse_skipped", kind.alias("kind")))
+    if not frames:
+        return {}
+    rows = functools.reduce(lambda a, b: a.unionByName(b), frames)
+    groups = rows.groupBy("language", "parsed", "parse_skipped", "kind").count().collect()
+    return screening_counts((g["language"], g["parsed"], g["parse_skipped"], g["kind"], g["count"]) for g in groups)
+
+
+def check_model(job) -> None:
+    """A missing or damaged --quality-model is a one-line error before the output is touched."""
+    if job.settings.screening.quality_model:
+        load_model(job.settings.screening.quality_model)
 
 
 def decontamination_counts(spark, output: str) -> dict:
@@ -78,7 +112,13 @@ def decontamination_counts(spark, output: str) -> dict:
     return by_benchmark
 
 
-STAGE = Stage("filter", "language and quality rules, decontamination", filter_config.FilterOptions, run)
+STAGE = Stage(
+    "filter",
+    "language and quality rules, decontamination, quality screening",
+    filter_config.FilterOptions,
+    run,
+    check=check_model,
+)
 main = STAGE.main
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ import sys
 from jobs.common import map_batches, write_with_rejects
 from jobs.runner import Stage
 from pipeline.config import UsageError
-from pipeline.sources.contract import source_schema
-from pipeline.sources.registry import SOURCES, TASK_COLUMN, map_tasks
+from pipeline.sources.contract import source_schema, task_schema
+from pipeline.sources.registry import SOURCES, TASK_COLUMN, map_groups, map_tasks
 
 
 def run_source(spark, job, name: str) -> dict:
@@ -31,8 +31,13 @@ def run_source(spark, job, name: str) -> dict:
     listing = spark.createDataFrame(
         spark.sparkContext.parallelize([(task,) for task in tasks], partitions), f"{TASK_COLUMN} string"
     )
-    schema = source_schema(source, job.settings)  # FILES_SCHEMA unless the source adds columns (ingest-dataset)
+    schema = task_schema(source, job.settings)  # FILES_SCHEMA, the source's own (ingest-dataset), or its task rows
     files = map_batches(listing, functools.partial(map_tasks, source=name, settings=job.settings), schema)
+    keys = getattr(source, "group_by", None)
+    if keys:  # a group's rows (an issue thread's events) come from many tasks: bring them together, in order
+        ordered = files.repartition(*keys).sortWithinPartitions(*keys, *source.order_by)
+        groups = functools.partial(map_groups, source=name, settings=job.settings)
+        files = map_batches(ordered, groups, source_schema(source, job.settings))
     print(f"corpus {name}: {len(tasks):,} task(s) from {len(job.input)} input(s)")
     return {"tasks": len(tasks), "rejects_by_reason": write_with_rejects(files, job.output)}
 

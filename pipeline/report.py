@@ -12,8 +12,9 @@ import io
 import json
 import os
 
+from pipeline.filters.screening_stats import SCREENING_REASONS, format_signal_summary, signal_summary
 from pipeline.io import manifest, storage
-from pipeline.stats import breakdown, format_table, open_dataset
+from pipeline.stats import breakdown, format_mix, format_table, language_disagreements, mix_rows, open_dataset
 
 FILE_DATASETS = ("files_dedup", "files_filtered", "files")  # the most processed one describes the corpus
 
@@ -45,6 +46,8 @@ def funnel(out: str) -> list[dict]:
                 "bytes": found.get("output", {}).get("bytes"),
                 "rejected": found.get("rejects", {}).get("rows", 0),
                 "reasons": found.get("rejects_by_reason", {}),
+                # the filter's quality screening (syntax_errors, low_quality...), counted apart from its rules
+                "screening_rejected": sum(found.get("rejects_by_reason", {}).get(r, 0) for r in SCREENING_REASONS),
                 "seconds": found.get("seconds"),
                 "config": found.get("config", {}),
                 "manifest": found,
@@ -61,6 +64,21 @@ def _first_existing(out: str, names) -> str | None:
     return None
 
 
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in counts.items())
+
+
+def _screened(out: str) -> list[tuple[str, dict]]:
+    """(folder, signal summary) of every filter output with screening columns."""
+    found = []
+    for name, written in stage_folders(out):
+        if written.get("stage") == "filter":
+            summary = signal_summary(storage.join(out, name))
+            if summary is not None:
+                found.append((name, summary))
+    return found
+
+
 def print_summary(out: str) -> None:
     print("\n== summary")
     print(f"{'stage':<16} {'output':<16} {'rows in':>9} {'kept':>9} {'rejected':>9}  reasons")
@@ -69,6 +87,9 @@ def print_summary(out: str) -> None:
         rows_in = f"{row['input_rows']:,}" if row["input_rows"] is not None else "-"
         kept = f"{row['rows']:,}" if row["rows"] is not None else "-"
         print(f"{row['stage']:<16} {row['folder']:<16} {rows_in:>9} {kept:>9} {row['rejected']:>9,}  {reasons}")
+        if row["screening_rejected"]:
+            screened = {k: v for k, v in row["reasons"].items() if k in SCREENING_REASONS}
+            print(f"{'':<16} {'  of which screening':<26} {row['screening_rejected']:>19,}  {_counts(screened)}")
     files = _first_existing(out, FILE_DATASETS)
     if files:
         print(f"\nfiles by language ({files}):")
@@ -85,6 +106,10 @@ def print_summary(out: str) -> None:
         for language, count in sorted(tokens["tokens_by_language"].items(), key=lambda kv: -kv[1]):
             print(f"{language:<28} {count:>14,}")
         print(f"{'total':<28} {sum(tokens['tokens_by_language'].values()):>14,}")
+    for name, found in stage_folders(out):
+        if found.get("stage") == "mix" and found.get("mix"):
+            print(f"\ntraining mix ({name}): target share of the mix vs what it gives")
+            print(format_mix(found))
 
 
 # ---- HTML report -------------------------------------------------------------------------------
@@ -162,7 +187,7 @@ def build_report(out: str) -> str:
         (
             "Funnel: rows kept by each stage",
             _table(
-                ["stage", "output", "rows in", "kept", "rejected", "bytes kept", "seconds", "reasons"],
+                ["stage", "output", "rows in", "kept", "rejected", "screening", "bytes kept", "seconds", "reasons"],
                 [
                     [
                         s["stage"],
@@ -170,6 +195,7 @@ def build_report(out: str) -> str:
                         s["input_rows"],
                         s["rows"],
                         s["rejected"],
+                        s["screening_rejected"],
                         s["bytes"],
                         f"{s['seconds'] or 0:.1f}",
                         ", ".join(f"{k}: {v:,}" for k, v in s["reasons"].items()),
@@ -200,8 +226,13 @@ def build_report(out: str) -> str:
                 ),
             )
         )
+        labels = language_disagreements(files)
+        if labels and labels["compared"]:
+            sections.append(("Source labels vs our language detection", _disagreement_section(labels)))
         sizes = open_dataset(files).to_table(columns=["size_bytes"]).column("size_bytes").to_pylist()
         sections.append(("File sizes", _histogram(sizes, "File size distribution", "bytes (log scale)")))
+    for name, summary in _screened(out):
+        sections.append((f"Quality screening ({name})", _screening_section(summary)))
     clusters = _cluster_sizes(out)
     if clusters:
         sections.append(
@@ -217,6 +248,12 @@ def build_report(out: str) -> str:
     tokens = manifest.read_manifest(storage.join(out, "tokens"))
     if tokens:
         sections.append(("Tokens", _tokens_section(tokens)))
+    lengths = _sample_token_lengths(out)
+    if lengths:
+        sections.append(("Sample lengths in tokens", _context_section(*lengths)))
+    for name, found in stage_folders(out):
+        if found.get("stage") == "mix" and found.get("mix"):
+            sections.append((f"Training mix ({name})", _mix_section(found)))
     sections.append(
         (
             "Configuration of this run",
@@ -233,6 +270,45 @@ def build_report(out: str) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>Corpus report: {html.escape(out)}</title>"
         f"<style>{CSS}</style></head><body><h1>Corpus report</h1><p>{html.escape(where)}</p>"
         f"{body}</body></html>"
+    )
+
+
+def _disagreement_section(labels: dict) -> str:
+    """Rows where the source's `source_language` (ingest-dataset) and our detection differ: the matrix
+    of the top disagreements (source labels down, ours across)."""
+    matrix = labels["matrix"]
+    summary = (
+        f"<p>{labels['compared']:,} rows carry a source label; {labels['disagree']:,} "
+        f"({labels['disagree'] / labels['compared']:.1%}) disagree with our {html.escape(labels['ours'])}.</p>"
+    )
+    return summary + _table(
+        ["source \u2193 / ours \u2192", *matrix["columns"]],
+        [[row, *(n or "" for n in counts)] for row, counts in zip(matrix["rows"], matrix["counts"], strict=True)],
+    )
+
+
+def _screening_section(summary: dict) -> str:
+    """Per language: files parsed clean / with errors / not parsed (and why), screening rejects, and
+    the signals' medians (p10-p90); histograms of the syntax error fraction and the quality score."""
+    quantiles = ["syntax_error_fraction", "comment_fraction", "max_function_lines", "quality_score"]
+    rows = []
+    for language, e in list(summary["by_language"].items())[:40]:
+        cells = []
+        for name in quantiles:
+            q = e.get("quantiles", {}).get(name)
+            cells.append(f"{q[1]:.3g} ({q[0]:.3g}-{q[2]:.3g})" if q else "")
+        rows.append(
+            [language, e["files"], e["parsed_clean"], e["parsed_with_errors"], _counts(e["not_parsed"])]
+            + [_counts(e["screening_rejects"]), *cells]
+        )
+    table = _table(["language", "files", "clean", "with errors", "not parsed", "screening rejects", *quantiles], rows)
+    return (
+        f"<p>{summary['files']:,} files: {summary['parsed_clean']:,} parsed clean, "
+        f"{summary['parsed_with_errors']:,} with syntax errors; "
+        f"not parsed: {html.escape(_counts(summary['not_parsed']) or 'none')}; "
+        f"screening rejects: {html.escape(_counts(summary['screening_rejects']) or 'none')}.</p>"
+        + table
+        + f"<pre>{html.escape(format_signal_summary(summary))}</pre>"
     )
 
 
@@ -282,6 +358,79 @@ def _tokens_section(tokens: dict) -> str:
         )
     )
     return "".join(parts)
+
+
+CONTEXT_LENGTHS = {"16K": 16384, "128K": 131072}  # DeepSeek-Coder-V2's two context stages
+
+
+def _sample_token_lengths(out: str) -> tuple[list[int], str] | None:
+    """Repository sample lengths in tokens: the samples' own `size_tokens` (repo-samples
+    --max-sample-tokens), else the tokenized documents that have a programming language (in `make
+    corpus`: the repository samples, with EOS and FIM markers), read from the token folder."""
+    samples = _first_existing(out, ("samples_dedup", "samples"))
+    if samples:
+        dataset = open_dataset(samples)
+        if "size_tokens" in dataset.schema.names:
+            values = [v for v in dataset.to_table(columns=["size_tokens"]).column("size_tokens").to_pylist() if v]
+            if values:
+                return values, f"{os.path.basename(samples)}: size_tokens counted by repo-samples"
+    folder = storage.join(out, "tokens")
+    found = manifest.read_manifest(folder)
+    if not found or storage.is_remote(folder) or not found.get("document_metadata"):
+        return None
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from pipeline.tokenize.mmidx import TokenShard
+
+    values: list[int] = []
+    for shard in found.get("shards", []):
+        prefix = os.path.join(folder, shard["name"])
+        languages = pq.read_table(prefix + found["document_metadata"]["suffix"], columns=["language"])
+        code = np.asarray(languages.column("language").to_pylist(), dtype=object) != "unknown"
+        values += TokenShard(prefix).sequence_lengths[code].tolist()
+    return (values, "tokens: tokenized documents with a programming language") if values else None
+
+
+def _context_section(values: list[int], label: str) -> str:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data = np.asarray(values, dtype=float)
+    figure, axis = plt.subplots(figsize=(8, 3))
+    top = max(data.max(), CONTEXT_LENGTHS["128K"] * 1.2)
+    axis.hist(data, bins=np.logspace(0, np.log10(top), 40), color="#5a9e6f")
+    axis.set_xscale("log")
+    for name, length in CONTEXT_LENGTHS.items():
+        axis.axvline(length, color="#b03a2e", linestyle="--")
+        axis.text(length, axis.get_ylim()[1] * 0.9, f" {name}", color="#b03a2e")
+    axis.set_title("Sample lengths against the 16K and 128K context stages")
+    axis.set_xlabel("tokens (log scale)")
+    axis.set_ylabel("samples")
+    small, large = CONTEXT_LENGTHS["16K"], CONTEXT_LENGTHS["128K"]
+    bands = [
+        ("up to 16K", data <= small),
+        ("16K to 128K", (data > small) & (data <= large)),
+        ("over 128K", data > large),
+    ]
+    rows = [[name, int(mask.sum()), float(mask.mean()), int(data[mask].sum())] for name, mask in bands]
+    return (
+        f"<p>{html.escape(label)}; {len(data):,} samples, median {np.median(data):,.0f} tokens.</p>"
+        + _svg(figure)
+        + _table(["length", "samples", "share", "tokens"], rows)
+    )
+
+
+def _mix_section(found: dict) -> str:
+    mix = found["mix"]
+    got = "realized share" if mix.get("realized_tokens") is not None else "blend share"
+    rows = [
+        [r["group"], r["language"], r["available"], f"{r['target']:.2%}", f"{r['got'] or 0:.2%}", f"{r['epochs']:.2f}"]
+        for r in mix_rows(found, languages=10)
+    ]
+    return f"<p>{mix['total_tokens']:,} tokens planned.</p>" + _table(
+        ["group", "language", "tokens available", "target share", got, "epochs"], rows
+    )
 
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}

@@ -28,6 +28,10 @@ FILES_SCHEMA = pa.schema(
         pa.field("license", pa.string()),
         pa.field("is_vendored", pa.bool_()),
         pa.field("is_generated", pa.bool_()),
+        # null for files kept as they are; `notebook:script` / `notebook:structured` for a converted .ipynb
+        pa.field("source_format", pa.string()),
+        # what the conversion kept and dropped (cells, outputs, images...); null when not converted
+        pa.field("format_counts", pa.map_(pa.string(), pa.int64())),
         pa.field("reason", pa.string()),  # null for kept rows; the reject reason otherwise
     ]
 )

@@ -30,10 +30,11 @@ class Rule:
 class BatchView:
     """Read-only access to a batch's columns, tolerant of missing ones (files have no nl_language)."""
 
-    def __init__(self, batch: pa.RecordBatch, settings: FilterSettings, benchmark_index=None):
+    def __init__(self, batch: pa.RecordBatch, settings: FilterSettings, benchmark_index=None, quality_model=None):
         self.batch = batch
         self.settings = settings
         self.benchmark_index = benchmark_index  # decontaminate.BenchmarkIndex, or None: no decontamination
+        self.quality_model = quality_model  # quality.QualityModel, or None: no quality_score
         self.num_rows = batch.num_rows
         self._limit_arrays: dict[str, np.ndarray] = {}
 
@@ -45,6 +46,11 @@ class BatchView:
     @cached_property
     def content(self) -> pa.Array:
         return pc.fill_null(self.column("content").cast(pa.large_string()), "")
+
+    @cached_property
+    def content_bytes(self) -> pa.Array:
+        """The content as bytes (a zero-copy view of the same buffers): what the parser reads."""
+        return self.content.cast(pa.large_binary())
 
     def text(self, row: int) -> str:
         """One row's content as a Python string (rules work on Arrow arrays; a few look at single rows)."""

@@ -22,6 +22,18 @@ def _limit(default, help_text: str, **checks):
     return setting(default, help_text, group=RULES, **checks)
 
 
+SCREENING = "quality screening: syntax check, readability signals, quality model"
+TEXT_RULES = "documentation rules (Markdown, reStructuredText, Text...: pipeline/filters/docs.py)"
+
+
+def _text(default, help_text: str, **checks):
+    return setting(default, help_text, group=TEXT_RULES, **checks)
+
+
+def _screen(default, help_text: str, **checks):
+    return setting(default, help_text, group=SCREENING, **checks)
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Limits of the file rules; every field can be overridden per language."""
@@ -41,6 +53,23 @@ class Thresholds:
     max_encoded_run: int = _limit(1024, "reject a longer base64/hex/escaped-bytes run, in characters")
     max_encoded_fraction: float = _limit(0.5, "reject above this share of characters in encoded runs")
     max_numeric_fraction: float = _limit(0.5, "reject above this share of digits among non-white-space")
+    # Documentation (text rows: prose specs, structured notebooks) is judged by these instead (docs.py).
+    min_text_chars: int = _text(100, "text: reject below this many non-white-space characters", minimum=0)
+    max_text_chars: int = _text(300_000, "text: reject longer text, in characters (0: no limit)", minimum=0)
+    min_text_alpha_fraction: float = _text(0.35, "text: reject below this share of letters", minimum=0, maximum=1)
+    max_link_density: float = _text(0.6, "text: reject above this share of characters in links", minimum=0, maximum=1)
+    # Quality screening (pipeline/filters/syntax.py); defaults measured by bench/bench_quality.py.
+    syntax_check: bool = _screen(True, "apply the syntax_errors rule (false in the specs of weak grammars)")
+    max_syntax_error_fraction: float = _screen(
+        0.0, "reject above this share of bytes in syntax errors (0: any error)", minimum=0.0, maximum=1.0
+    )
+    max_function_lines: int = _screen(0, "reject a file whose longest function is longer, in lines (0: off)", minimum=0)
+    max_nesting_depth: int = _screen(0, "reject deeper nesting of blocks (0: off)", minimum=0)
+    max_duplicate_line_fraction: float = _screen(
+        1.0, "reject above this share of repeated lines (1: off)", minimum=0.0, maximum=1.0
+    )
+    min_comment_fraction: float = _screen(0.0, "reject below this share of bytes in comments (0: off)", minimum=0.0)
+    min_mean_identifier_length: float = _screen(0.0, "reject shorter mean identifier length (0: off)", minimum=0.0)
 
 
 THRESHOLD_FIELDS = {f.name: f for f in dataclasses.fields(Thresholds)}
@@ -72,6 +101,32 @@ class DecontaminationOptions:
 
 
 @dataclass(frozen=True)
+class ScreeningOptions:
+    parse_files: bool = _screen(True, "parse files with tree-sitter for the syntax and readability signals")
+    readability_signals: bool = _screen(True, "also measure comments, functions, nesting... (a quarter of the time)")
+    parse_max_bytes: int = _screen(
+        1 << 20, "files larger than this are not parsed (parse_skipped: too_large)", minimum=0
+    )
+    parse_max_seconds: float = _screen(2.0, "time budget per file for the parse and its signals", minimum=0.001)
+    parse_isolation: str = setting(
+        "process",
+        "parse in a child process that is killed when a grammar hangs or crashes (none: in the worker)",
+        choices=("process", "none"),
+        fingerprint=False,
+        group=SCREENING,
+    )
+    quality_model: str | None = _screen(None, "score files with this model (`corpus quality train`)", metavar="MODEL")
+    min_quality: float | None = _screen(
+        None, "reject files the model scores below this (reason low_quality:<score>)", minimum=0.0, maximum=1.0
+    )
+
+    def problems(self) -> list[str]:
+        if self.min_quality is not None and not self.quality_model:
+            return ["--min-quality needs --quality-model"]
+        return []
+
+
+@dataclass(frozen=True)
 class FilterOptions:
     """The filter stage's settings (flags, [filter] TOML keys, manifest)."""
 
@@ -90,6 +145,7 @@ class FilterOptions:
     )
     min_page_chars: int = setting(100, "minimum non-whitespace characters of a page", minimum=0, group=PAGES)
     decontamination: DecontaminationOptions = field(default_factory=DecontaminationOptions)
+    screening: ScreeningOptions = field(default_factory=ScreeningOptions)
 
 
 @dataclass(frozen=True)
@@ -102,9 +158,29 @@ class FilterSettings:
     nl_languages: tuple[str, ...] = FilterOptions.nl_languages  # empty: every natural language is allowed
     check_nl_language: bool = True  # the job turns it off when the input has no nl_language column
     min_page_chars: int = FilterOptions.min_page_chars  # non-whitespace characters of a web page's text
+    grammars: dict[str, str] = field(default_factory=dict)  # lower-case name or alias -> tree-sitter grammar
+    parse_files: bool = ScreeningOptions.parse_files
+    readability_signals: bool = ScreeningOptions.readability_signals
+    parse_max_bytes: int = ScreeningOptions.parse_max_bytes
+    parse_max_seconds: float = ScreeningOptions.parse_max_seconds
+    parse_isolation: str = ScreeningOptions.parse_isolation
+    min_quality: float | None = None  # with a quality model: reject below
 
     def for_language(self, name: str | None) -> Thresholds:
         return self.by_language.get(name.lower(), self.base) if name else self.base
+
+    def grammar_of(self, name: str | None) -> str | None:
+        return self.grammars.get(name.lower()) if name else None
+
+
+def grammars(registry: Registry) -> dict[str, str]:
+    """Lower-case language name and aliases -> the tree-sitter grammar its spec names."""
+    return {
+        key.lower(): spec.tree_sitter
+        for spec in registry.specs
+        if spec.tree_sitter
+        for key in (spec.name, *spec.aliases)
+    }
 
 
 def coerce(key: str, value, where: str):
@@ -169,6 +245,13 @@ def resolve(options: FilterOptions, registry: Registry, has_nl_language: bool = 
         nl_languages=tuple(lang.lower() for lang in options.nl_languages),
         check_nl_language=has_nl_language,
         min_page_chars=options.min_page_chars,
+        grammars=grammars(registry),
+        parse_files=options.screening.parse_files,
+        readability_signals=options.screening.readability_signals,
+        parse_max_bytes=options.screening.parse_max_bytes,
+        parse_max_seconds=options.screening.parse_max_seconds,
+        parse_isolation=options.screening.parse_isolation,
+        min_quality=options.screening.min_quality,
     )
 
 

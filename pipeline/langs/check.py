@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
+from pipeline.langs.parse import grammar_problem
 from pipeline.langs.registry import LanguageSpec, Registry, SpecError, parse_toml, spec_sources
 
 
@@ -55,6 +56,21 @@ def check_specs(
     if not any("pattern" in e for e in errors):  # the registry compiles every pattern
         errors += _unresolved_ambiguities(Registry(specs))
     return errors
+
+
+def grammar_load_errors(
+    specs: list[LanguageSpec], grammars: set[str] | None, problem: Callable[[str], str | None] = grammar_problem
+) -> list[str]:
+    """Specs whose grammar is in the pack but does not load or parse (each grammar is tried once)."""
+    if grammars is None:
+        return []
+    named = sorted({s.tree_sitter for s in specs if s.tree_sitter and s.tree_sitter in grammars})
+    broken = {g: why for g in named if (why := problem(g))}
+    return [
+        f"{spec.source_file}: tree_sitter grammar {spec.tree_sitter!r} does not load: {broken[spec.tree_sitter]}"
+        for spec in specs
+        if spec.tree_sitter in broken
+    ]
 
 
 def _duplicate_names(specs: list[LanguageSpec]) -> list[str]:

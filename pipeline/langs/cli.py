@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from pipeline.filters.config import THRESHOLD_FIELDS  # the `langs check` tool checks [filters] keys
-from pipeline.langs.check import check_specs, load_all, tree_sitter_grammars
+from pipeline.langs.check import check_specs, grammar_load_errors, load_all, tree_sitter_grammars
 from pipeline.langs.detect import detect_spec
 from pipeline.langs.registry import KINDS, SPECS_DIR, Registry, load_specs
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="table of languages: name, kind, extensions, grammar")
     listing.add_argument("--kind", choices=KINDS, help="only languages of this kind")
-    commands.add_parser("check", help="validate every spec")
+    commands.add_parser("check", help="validate every spec (and load every grammar they name)")
     new = commands.add_parser("new", help="write a spec skeleton for a new language")
     new.add_argument("name")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -64,6 +64,7 @@ def cmd_check(args) -> int:
     specs, errors = load_all(Path(args.specs))
     grammars = tree_sitter_grammars()
     errors += check_specs(specs, grammars, THRESHOLD_FIELDS)
+    errors += grammar_load_errors(specs, grammars)
     listed = sum(not s.extra for s in specs)
     for error in errors:
         print(f"error: {error}")

@@ -1,8 +1,8 @@
 """What a file imports (and, for package-scoped languages, what it declares and uses).
 
-Tree-sitter parses the file when its spec names a grammar we have rules for; otherwise the spec's
-`import_patterns` regexes are used. Parsing has a size and a time budget: a file over either gets
-no imports (it is still placed in a sample) and its status says why.
+Tree-sitter parses the file (`pipeline.langs.parse`) when its spec names a grammar we have rules for;
+otherwise the spec's `import_patterns` regexes are used. Parsing has a size and a time budget: a file
+over either gets no imports (it is still placed in a sample) and its status says why.
 """
 
 from __future__ import annotations
@@ -10,21 +10,19 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import time
 from dataclasses import dataclass, field
 
+from pipeline.langs.parse import PARSE_FAILED, PARSED, TIMEOUT
+from pipeline.langs.parse import parse as _parse
 from pipeline.langs.registry import LanguageSpec
 from pipeline.repo.grammars import RULES
 from pipeline.stage import setting
 
-# Statuses, counted in the stage's statistics.
-PARSED = "parsed"
+# Statuses, counted in the stage's statistics (PARSED, TIMEOUT and PARSE_FAILED are the parser's).
 PARSED_WITH_ERRORS = "parsed_with_errors"
 REGEX = "regex"
 NO_RULES = "no_rules"
 TOO_LARGE = "too_large"
-TIMEOUT = "timeout"
-PARSE_FAILED = "parse_failed"
 NO_IMPORTS_STATUSES = (TOO_LARGE, TIMEOUT, PARSE_FAILED)
 # tree-sitter's query cursor slows from milliseconds to minutes once a tree is deeper than ~32k nodes
 # (100k nested calls, a 40k-long `else if` chain); no import sits that deep, so matches start above this.
@@ -91,13 +89,6 @@ def extract_facts(content: str, spec: LanguageSpec | None, budget: Budget = Budg
 
 
 @functools.cache
-def _parser(grammar: str):
-    from tree_sitter_language_pack import get_parser
-
-    return get_parser(grammar)
-
-
-@functools.cache
 def _query(grammar: str):
     """The compiled query, or None when the grammar is not bundled (treated as no rules)."""
     try:
@@ -107,27 +98,6 @@ def _query(grammar: str):
         return Query(get_language(grammar), RULES[grammar].query)
     except (LookupError, ValueError, ImportError):
         return None
-
-
-def _parse(grammar: str, source: bytes, max_seconds: float):
-    """Parse the bytes in one call; a parse that took longer than `max_seconds` is discarded (TIMEOUT).
-
-    Not through a reader callback that could stop at a deadline: py-tree-sitter 0.26 keeps every
-    chunk such a callback returns (the lexer asks again at each token: ~300 MB kept per 78 KB Scala
-    file, 17 GB in one worker on the benchmark corpus), and is 10-40x slower for the copies.
-    Tree-sitter keeps a bounded number of stack versions, so its time grows linearly with the input,
-    which the byte budget bounds (the slowest file of the 1.4 GB benchmark corpus: 0.2 s).
-    """
-    started = time.monotonic()
-    try:
-        tree = _parser(grammar).parse(source)
-    except Exception:  # a grammar crash on odd input must not fail the repository
-        return None, PARSE_FAILED
-    if time.monotonic() - started > max_seconds:
-        return None, TIMEOUT
-    if tree is None:
-        return None, PARSE_FAILED
-    return tree, PARSED
 
 
 def _facts_from_tree(grammar: str, tree, source: bytes) -> FileFacts:

@@ -9,6 +9,7 @@ every source. See pipeline/sources/README.md for the rules and a worked example.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ import pyarrow as pa
 from pipeline.io.retry import DEFAULT_ATTEMPTS
 from pipeline.langs.detect import detect_language
 from pipeline.schema import FILES_SCHEMA, make_id, rows_to_batches
+from pipeline.sources import notebooks
 from pipeline.sources.vendored import generated_rule, vendored_rule
 from pipeline.stage import setting
 
@@ -44,6 +46,26 @@ class IngestOptions:
         "attempts per remote request (git clone of a URL, S3 GET of a blob), with jittered backoff",
         minimum=1,
         fingerprint=False,
+        group="every source",
+    )
+    notebooks: str = setting(
+        "script",
+        "what a Jupyter notebook (.ipynb) becomes: its code in the kernel's language with Markdown as comments "
+        "(jupytext percent format), Markdown/code/text outputs after markers, both rows, or a reject",
+        choices=notebooks.FORMS,
+        group="every source",
+    )
+    notebook_max_bytes: int = setting(
+        16 << 20,
+        ".ipynb files larger than this are rejected as too_large before conversion (their text must then be "
+        "within --max-file-bytes)",
+        minimum=1,
+        group="every source",
+    )
+    notebook_output_chars: int = setting(
+        1000,
+        "structured notebooks: the text outputs of a code cell are cut to this many characters",
+        minimum=0,
         group="every source",
     )
 
@@ -126,6 +148,16 @@ class Source(Protocol):
         ...
 
 
+# A source whose output rows gather input from many tasks (an issue thread: events in many hourly files)
+# also declares, with `batches` and `schema`:
+#   group_by: tuple[str, ...]           columns of its task rows that name a group (repo_name, number)
+#   order_by: tuple[str, ...]           columns that order a group's rows (event time, event id)
+#   task_schema(settings) -> pa.Schema  the schema of what `batches` yields (the task rows)
+#   group_batches(batches, settings)    task rows sorted by group_by + order_by (a group's rows consecutive,
+#                                       across batches) -> output batches in `schema(settings)`
+# `ingest_batches` sorts in memory; the Spark job repartitions by group_by and sorts within partitions.
+
+
 # ---- the rule chain ----------------------------------------------------------------------------
 
 
@@ -135,9 +167,26 @@ def source_schema(source: Source, settings: Any) -> pa.Schema:
     return own(settings) if own is not None else FILES_SCHEMA
 
 
+def task_schema(source: Source, settings: Any) -> pa.Schema:
+    """The schema of what one task yields: the output's, unless the source groups its task rows."""
+    own = getattr(source, "task_schema", None)
+    return own(settings) if own is not None else source_schema(source, settings)
+
+
 def ingest_batches(source: Source, tasks: Iterable[str], settings: Any) -> Iterator[pa.RecordBatch]:
-    """Batches of the rows of `tasks` (`source_schema`), in order: what one Spark task runs, and the
-    single-process path."""
+    """Batches of the rows of `tasks` (`source_schema`): the single-process path. A grouping source's
+    task rows are sorted here, in memory, and handed to its `group_batches`."""
+    keys = getattr(source, "group_by", None)
+    if not keys:
+        yield from task_batches(source, tasks, settings)
+        return
+    table = pa.Table.from_batches(list(task_batches(source, tasks, settings)), task_schema(source, settings))
+    ordered = table.sort_by([(key, "ascending") for key in (*keys, *source.order_by)])
+    yield from source.group_batches(iter(ordered.to_batches()), settings)
+
+
+def task_batches(source: Source, tasks: Iterable[str], settings: Any) -> Iterator[pa.RecordBatch]:
+    """Batches of the rows of `tasks` (`task_schema`), in order: what one Spark task runs."""
     own_batches = getattr(source, "batches", None)
     threads = source.threads(settings)
     for task in tasks:
@@ -149,15 +198,24 @@ def ingest_batches(source: Source, tasks: Iterable[str], settings: Any) -> Itera
 
 
 def candidate_rows(candidates: Iterable[Candidate], options: IngestOptions, threads: int = 1) -> Iterator[dict]:
-    """One row per candidate, in order; with `threads` > 1, that many candidates are read at once."""
+    """One row per candidate, in order (two for a notebook with --notebooks both); with `threads` > 1,
+    that many candidates are read at once."""
+    for rows in candidate_row_lists(candidates, options, threads):
+        yield from rows
+
+
+def candidate_row_lists(
+    candidates: Iterable[Candidate], options: IngestOptions, threads: int = 1
+) -> Iterator[list[dict]]:
+    """The rows of each candidate, in order: one, or one per form of a notebook (`rows_of`)."""
     if threads > 1:
-        yield from bounded_map(lambda candidate: candidate_row(candidate, options), candidates, threads)
+        yield from bounded_map(lambda candidate: rows_of(candidate, options), candidates, threads)
         return
     stream = iter(candidates)
     candidate = next(stream, None)
     while candidate is not None:
         try:
-            row = candidate_row(candidate, options)
+            rows = rows_of(candidate, options)
         except Exception as error:  # raised where the source yielded the candidate: it decides
             if not hasattr(stream, "throw"):
                 raise
@@ -166,8 +224,16 @@ def candidate_rows(candidates: Iterable[Candidate], options: IngestOptions, thre
             except StopIteration:
                 return
             continue
-        yield row
+        yield rows
         candidate = next(stream, None)
+
+
+def rows_of(candidate: Candidate, options: IngestOptions) -> list[dict]:
+    """A notebook's rows (`notebook_rows`), or the one row of any other candidate."""
+    path = candidate.path
+    if candidate.reject is None and path is not None and notebooks.is_notebook(path) and _is_valid_utf8(path):
+        return notebook_rows(candidate, options)
+    return [candidate_row(candidate, options)]
 
 
 def candidate_row(candidate: Candidate, options: IngestOptions) -> dict:
@@ -202,6 +268,70 @@ def candidate_row(candidate: Candidate, options: IngestOptions) -> dict:
     if not text:
         return files_row(candidate, reason="empty", size=0, **flags)
     return files_row(candidate, content=text, language=detect_language(path, text), **flags)
+
+
+def notebook_rows(candidate: Candidate, options: IngestOptions) -> list[dict]:
+    """A `.ipynb` candidate: the path rules, `notebook_dropped` with --notebooks drop, the size rule with
+    --notebook-max-bytes, then the conversion (`notebooks.convert`, early: outputs are most of the
+    bytes) and, on each form's text, the size (--max-file-bytes), NUL and empty rules."""
+    path = candidate.path
+    vendored, generated = vendored_rule(path), generated_rule(path)
+    flags = {"is_vendored": vendored is not None, "is_generated": generated is not None}
+    declared, limit = candidate.size, options.notebook_max_bytes
+    if vendored or generated:
+        return [files_row(candidate, reason=vendored or generated, size=declared, **flags)]
+    forms = notebooks.forms_of(options.notebooks)
+    if not forms:
+        return [files_row(candidate, reason="notebook_dropped", size=declared, **flags)]
+    if declared is not None and declared > limit:
+        return [files_row(candidate, reason=f"too_large: {declared} bytes > {limit}", size=declared, **flags)]
+    if candidate.text is not None:
+        data: bytes | str = candidate.text.removeprefix("\ufeff")
+        size = declared if declared is not None else len(data.encode("utf-8", "surrogatepass"))
+    else:
+        try:
+            data = candidate.read(limit + 1)
+        except Reject as reject:
+            return [files_row(candidate, reason=reject.reason, size=reject.size, **flags)]
+        except TooLarge as over:
+            return [files_row(candidate, reason=f"too_large: over {limit} bytes", size=over.size, **flags)]
+        size = len(data)
+    if size > limit:
+        return [files_row(candidate, reason=f"too_large: over {limit} bytes", size=size, **flags)]
+    if not data:
+        return [files_row(candidate, reason="empty", size=0, **flags)]
+    try:
+        converted = notebooks.convert(data, forms, options.notebook_output_chars)
+    except notebooks.NotebookReject as reject:
+        return [files_row(candidate, reason=reject.reason, size=size, **flags)]
+    rows = []
+    for item in converted:
+        own_id = None
+        if item.form == notebooks.STRUCTURED:  # a row of its own beside the script's (--notebooks both)
+            own_id = make_id(_row_id(candidate), item.form)
+        one = dataclasses.replace(candidate, id=own_id) if own_id else candidate
+        if item.reject is not None:
+            rows.append(files_row(one, reason=item.reject, size=size, **flags))
+            continue
+        text = item.text
+        text_size = len(text.encode("utf-8", "surrogatepass"))
+        if text_size > options.max_file_bytes:
+            reason = f"too_large: {item.form} text {text_size} bytes > {options.max_file_bytes}"
+            rows.append(files_row(one, reason=reason, size=text_size, **flags))
+        elif "\0" in text:
+            rows.append(files_row(one, reason="binary: NUL character", size=text_size, **flags))
+        elif not text.strip():
+            rows.append(files_row(one, reason="empty", size=0, **flags))
+        else:
+            row = files_row(one, content=text, language=item.language, size=text_size, **flags)
+            row.update(source_format=notebooks.SOURCE_FORMAT[item.form], format_counts=item.counts)
+            rows.append(row)
+    return rows
+
+
+def _row_id(candidate: Candidate) -> str:
+    where = candidate.path if candidate.path is not None else f"<{candidate.location}>"
+    return candidate.id or make_id(candidate.source, candidate.repo_name, where)
 
 
 def _text_row(candidate: Candidate, limit: int, flags: dict) -> dict:
@@ -250,6 +380,8 @@ def files_row(
         "license": candidate.license,
         "is_vendored": is_vendored,
         "is_generated": is_generated,
+        "source_format": None,
+        "format_counts": None,
         "reason": reason,
     }
 

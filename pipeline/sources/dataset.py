@@ -970,10 +970,15 @@ def _extra_arrays(chunk: Chunk) -> list[pa.Array]:
 
 def files_batch(chunk: Chunk, found: Layout, settings: DatasetSettings) -> pa.RecordBatch:
     """The chunk's rows through the one rule chain (`contract.candidate_rows`), with the source's columns."""
-    rows = list(contract.candidate_rows(file_candidates(chunk, found), settings.ingest))
+    per_candidate = list(contract.candidate_row_lists(file_candidates(chunk, found), settings.ingest))
+    rows = [row for rows in per_candidate for row in rows]
     base = pa.RecordBatch.from_pylist(rows, FILES_SCHEMA)
     columns = base.columns
-    return pa.RecordBatch.from_arrays(columns[:-1] + _extra_arrays(chunk) + columns[-1:], schema=DATASET_FILES_SCHEMA)
+    extra = _extra_arrays(chunk)
+    if len(rows) != len(chunk):  # --notebooks both: a notebook's two rows share its source columns
+        take = pa.array([i for i, rows in enumerate(per_candidate) for _ in rows], pa.int64())
+        extra = [array.take(take) for array in extra]
+    return pa.RecordBatch.from_arrays(columns[:-1] + extra + columns[-1:], schema=DATASET_FILES_SCHEMA)
 
 
 def rows_rules(content, size: int | None, url: str | None, kind: str, limit: int) -> tuple[str | None, str | None]:

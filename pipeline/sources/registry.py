@@ -4,6 +4,8 @@ The generic ingest job: `source = get_source(name)`; its settings come from `sou
 (`pipeline.stage`); on the driver `tasks = source.plan(job.input, settings)`; a DataFrame of one string
 column `TASK_COLUMN` holding the tasks goes through `map_tasks` (partial over `source=name, settings=...`)
 with `source_schema(source, settings)` (FILES_SCHEMA unless the source declares its own) as the output schema.
+A source with `group_by` (ingest-issues) yields task rows (`task_schema`) there; the job repartitions them by
+`group_by`, sorts within partitions and runs `map_groups`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.config import UsageError
-from pipeline.sources import dataset, github, swh
-from pipeline.sources.contract import Source, ingest_batches
+from pipeline.sources import dataset, github, issues, swh
+from pipeline.sources.contract import Source, task_batches
 
 TASK_COLUMN = "task"  # the one column of the DataFrame of tasks the driver hands to the executors
 
@@ -25,6 +27,7 @@ SOURCES: dict[str, Source] = {
         github.GITHUB,
         swh.SWH,
         dataset.DATASET,
+        issues.ISSUES,
     )
 }
 
@@ -40,4 +43,10 @@ def map_tasks(batches: Iterator[pa.RecordBatch], source: str, settings: Any) -> 
     """mapInArrow body: batches of task descriptors (column `task`) in, the source's batches out."""
     found = get_source(source)
     for batch in batches:
-        yield from ingest_batches(found, batch.column(TASK_COLUMN).to_pylist(), settings)
+        yield from task_batches(found, batch.column(TASK_COLUMN).to_pylist(), settings)
+
+
+def map_groups(batches: Iterator[pa.RecordBatch], source: str, settings: Any) -> Iterator[pa.RecordBatch]:
+    """mapInArrow body of a grouping source's second step: its task rows, repartitioned by `group_by`
+    and sorted within partitions by `group_by` + `order_by`, in; its output batches out."""
+    yield from get_source(source).group_batches(batches, settings)

@@ -254,7 +254,8 @@ def test_a_read_error_ends_the_repository_with_one_reject(tmp_path):
 
 
 def test_registry_names_every_source_and_maps_task_batches(tmp_path, repo_files):
-    assert set(SOURCES) == {"ingest-github", "ingest-swh", "ingest-dataset"} and get_source("ingest-github") is GITHUB
+    assert set(SOURCES) == {"ingest-github", "ingest-swh", "ingest-dataset", "ingest-issues"}
+    assert get_source("ingest-github") is GITHUB
     with pytest.raises(UsageError, match="unknown source"):
         get_source("ingest-nope")
     write(tmp_path / "repos" / "eve__one", repo_files)
