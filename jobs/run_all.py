@@ -2,6 +2,7 @@
 
     files:  ingest-github -> filter -> dedup (file) -> repo-samples -> dedup (repo) -> redact -+
     pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------> redact -+-> tokenize -> mix
+    text:   ingest-dataset (web-text) --------------------------------------------> redact -+
 
 Redaction runs last before tokenize: after both dedups it scans the fewest bytes.
 
@@ -55,11 +56,30 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
         ]
         steps.append(("redact pages", "redact", ["--input", f"{out}/pages_dedup", "--output", f"{out}/pages_redacted"]))
         token_inputs.append(f"{out}/pages_redacted")
+    if args.text:  # natural-language text (web-text layout: id, url, text) for the mix's text share
+        steps += [
+            (
+                "ingest-dataset text",
+                "ingest-dataset",
+                ["--input", *args.text, "--output", f"{out}/text", "--preset", "web-text"],
+            ),
+            ("redact text", "redact", ["--input", f"{out}/text", "--output", f"{out}/text_redacted"]),
+        ]
+        token_inputs.append(f"{out}/text_redacted")
     steps.append(("tokenize", "tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
     if not storage.is_remote(out):  # the mix's views are symlinks beside the token files
-        target = args.mix_target or ("code=0.9,math=0.1" if args.warcs else "code=1.0")
+        target = args.mix_target or default_mix_target(args)
         steps.append(("mix", "mix", ["--input", f"{out}/tokens", "--output", f"{out}/mix", "--target", target]))
     return [(label, name, stage_args + common) for label, name, stage_args in steps]
+
+
+def default_mix_target(args) -> str:
+    """DeepSeek-Coder-V2's 60/10/30 when there are pages (math) and text; otherwise the groups there are."""
+    if args.warcs and args.text:
+        return "code=0.6,math=0.1,text=0.3"
+    if args.warcs:
+        return "code=0.9,math=0.1"
+    return "code=0.7,text=0.3" if args.text else "code=1.0"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,8 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", default="samples/recall_seeds.toml", help="recall seed domains (TOML)")
     parser.add_argument(
         "--mix-target",
-        help="token shares of the training mix, e.g. code=0.6,math=0.1,text=0.3 "
-        "(default: code=0.9,math=0.1 with WARCs, else code=1.0; local outputs only)",
+        help="token shares of the training mix (default code=0.6,math=0.1,text=0.3 with WARCs and --text, "
+        "else the groups there are; local outputs only)",
+    )
+    parser.add_argument(
+        "--text",
+        nargs="*",
+        default=[],
+        help="natural-language text tables in the web-text layout (id, url, text; Parquet or JSON Lines)",
     )
     parser.add_argument("--output", default="out", help="folder (or s3:// prefix) for every stage's output")
     parser.add_argument("--config", help="TOML file with one table per stage ([filter], [dedup], ...)")
@@ -94,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     storage.use_endpoint(args.s3_endpoint_url)
-    for path in args.repos + [p for p in args.warcs if "://" not in p]:
+    for path in args.repos + [p for p in args.warcs + args.text if "://" not in p]:
         if not os.path.exists(path):
             raise UsageError(f"input not found: {path}")
     from jobs.cli import stages

@@ -25,6 +25,8 @@ STAGES = [
     "pages_filtered",
     "pages_dedup",
     "pages_redacted",
+    "text",
+    "text_redacted",
     "tokens",
 ]
 
@@ -47,11 +49,12 @@ def test_make_corpus_writes_every_stage_to_s3(s3_endpoint, monkeypatch):
     monkeypatch.setenv(storage.ENDPOINT_ENV, s3_endpoint)
     written = {name: manifest.read_manifest(f"s3://corpus/run/{name}") for name in STAGES}
     assert all(written.values()), [name for name, found in written.items() if not found]
-    chains = [STAGES[:6], STAGES[6:11]]  # files -> ... -> samples_redacted, pages -> ... -> pages_redacted
+    # files -> ... -> samples_redacted, pages -> ... -> pages_redacted, text -> text_redacted
+    chains = [STAGES[:6], STAGES[6:11], STAGES[11:13]]
     for upstream, downstream in [pair for chain in chains for pair in zip(chain, chain[1:], strict=False)]:
         assert written[downstream]["input_rows"] == written[upstream]["output"]["rows"] > 0, downstream
     tokens = written["tokens"]
-    documents = written["samples_redacted"]["output"]["rows"] + written["pages_redacted"]["output"]["rows"]
+    documents = sum(written[name]["output"]["rows"] for name in ("samples_redacted", "pages_redacted", "text_redacted"))
     assert tokens["documents"] + sum(tokens["rejects"]["by_reason"].values()) == documents
     assert tokens["tokens"] > 10_000
     fs, root = storage.filesystem("s3://corpus/run/tokens")
