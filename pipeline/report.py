@@ -152,6 +152,17 @@ def _histogram(values: list[float], title: str, xlabel: str, log: bool = True) -
     return _svg(figure)
 
 
+def _redaction_section(written: dict) -> str:
+    """Findings replaced per kind, in all and per language (the redact stage's manifest)."""
+    kinds = list(written.get("redacted", {}))
+    rows = [["all", *[written["redacted"][k] for k in kinds]]]
+    rows += [
+        [language, *[counts.get(k, 0) for k in kinds]] for language, counts in written["redacted_by_language"].items()
+    ]
+    note = "" if any(written["redacted"].values()) else "<p>No findings in this dataset.</p>"
+    return note + _table(["language", *kinds], rows)
+
+
 def _table(headers: list[str], rows: list[list]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows)
@@ -254,6 +265,8 @@ def build_report(out: str) -> str:
     for name, found in stage_folders(out):
         if found.get("stage") == "mix" and found.get("mix"):
             sections.append((f"Training mix ({name})", _mix_section(found)))
+        if found.get("stage") == "redact" and "redacted_by_language" in found:
+            sections.append((f"Redactions ({name})", _redaction_section(found)))
     sections.append(
         (
             "Configuration of this run",

@@ -59,3 +59,7 @@ def test_redact_job_replaces_audits_and_leaks_nothing(spark, tmp_path):
             data = path.read_bytes()
             leaked = [value for value in planted if len(value) >= 8 and value in data]
             assert leaked == [], f"{path} holds a planted secret"
+    from pipeline.report import build_report
+
+    report = build_report(str(tmp_path))  # the run's folder: `in` and `out`
+    assert "Redactions (out)" in report and "<th>password</th>" in report and "Python" in report
