@@ -6,10 +6,12 @@ EXTRAS  ?= dev
 comma   := ,
 STAMP   := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 # Real inputs: REPOS (folders, git repos, archives, URL lists), WARCS (files, s3://, https://, warc.paths),
-# TEXT (natural-language tables in the web-text layout: id, url, text)
+# TEXT (natural-language tables in the web-text layout: id, url, text), ISSUES (GH Archive event files
+# or tables of issues and comments)
 REPOS   ?= build/sample/repos
 WARCS   ?= build/sample/warc/sample.warc.gz
 TEXT    ?= samples/text/web_text.jsonl
+ISSUES  ?= samples/issues
 OUTPUT  ?= out
 CORPUS_ARGS ?=
 
@@ -32,7 +34,7 @@ build/sample: $(STAMP) pipeline/sample.py $(shell find samples -type f 2>/dev/nu
 	touch build/sample
 
 corpus: $(STAMP) build/sample
-	$(BIN)/corpus all --repos $(REPOS) --warcs $(WARCS) --text $(TEXT) --output $(OUTPUT) $(CORPUS_ARGS)
+	$(BIN)/corpus all --repos $(REPOS) --warcs $(WARCS) --text $(TEXT) --issues $(ISSUES) --output $(OUTPUT) $(CORPUS_ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q --durations=10 tests

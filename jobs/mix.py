@@ -45,6 +45,8 @@ def run(spark, job: Job) -> dict:
     extra = write_mix(prepared, job.settings, job.output)
     if phases is not None:  # reading the inputs and planning happened in `check`, before the run's clock
         extra["phases_before_run"] = {name: round(seconds, 2) for name, seconds in phases.seconds.items()}
+    form = "mixed shards" if job.settings.materialize else "blend.txt and blend.json"
+    extra["wrote"] = f"{form} for {extra['mix']['total_tokens']:,} tokens"  # the mix writes no dataset rows
     return extra
 
 

@@ -3,6 +3,7 @@
     files:  ingest-github -> filter -> dedup (file) -> repo-samples -> dedup (repo) -> redact -+
     pages:  ingest-cc -> recall -> filter -> dedup (file) --------------------------> redact -+-> tokenize -> mix
     text:   ingest-dataset (web-text) --------------------------------------------> redact -+
+    issues: ingest-issues (GH Archive events -> threads) --------------------------> redact -+
 
 Redaction runs last before tokenize: after both dedups it scans the fewest bytes.
 
@@ -66,6 +67,12 @@ def plan(args) -> list[tuple[str, str, list[str]]]:
             ("redact text", "redact", ["--input", f"{out}/text", "--output", f"{out}/text_redacted"]),
         ]
         token_inputs.append(f"{out}/text_redacted")
+    if args.issues:  # issue threads: code-related text, in the mix's code group
+        steps += [
+            ("ingest-issues", "ingest-issues", ["--input", *args.issues, "--output", f"{out}/issues"]),
+            ("redact issues", "redact", ["--input", f"{out}/issues", "--output", f"{out}/issues_redacted"]),
+        ]
+        token_inputs.append(f"{out}/issues_redacted")
     steps.append(("tokenize", "tokenize", ["--input", *token_inputs, "--output", f"{out}/tokens"]))
     if not storage.is_remote(out):  # the mix's views are symlinks beside the token files
         target = args.mix_target or default_mix_target(args)
@@ -107,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="natural-language text tables in the web-text layout (id, url, text; Parquet or JSON Lines)",
     )
+    parser.add_argument(
+        "--issues",
+        nargs="*",
+        default=[],
+        help="GitHub issue events (GH Archive JSON Lines, .json.gz) or tables of issues and comments",
+    )
     parser.add_argument("--output", default="out", help="folder (or s3:// prefix) for every stage's output")
     parser.add_argument("--config", help="TOML file with one table per stage ([filter], [dedup], ...)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs made with other settings")
@@ -120,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     storage.use_endpoint(args.s3_endpoint_url)
-    for path in args.repos + [p for p in args.warcs + args.text if "://" not in p]:
+    for path in args.repos + [p for p in args.warcs + args.text + args.issues if "://" not in p]:
         if not os.path.exists(path):
             raise UsageError(f"input not found: {path}")
     from jobs.cli import stages

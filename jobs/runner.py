@@ -152,8 +152,9 @@ def run_job(definition: Stage, job: Job, spark=None) -> int:
     extra["peak_rss_mb"] = memory.summary()
     print(f"corpus {job.stage}: {extra['seconds']:.1f} s; peak RSS MB {extra['peak_rss_mb']}")
     written = manifest.write_manifest(job.output, job.stage, print_id, job.input, settings, extra)
+    what = extra.get("wrote") or f"{written['output']['rows']:,} rows"
     print(
-        f"corpus {job.stage}: wrote {written['output']['rows']:,} rows to {job.output}"
+        f"corpus {job.stage}: wrote {what} to {job.output}"
         + (f" ({written['rejects']['rows']:,} rejected)" if "rejects" in written else "")
     )
     return 0

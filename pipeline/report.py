@@ -12,6 +12,7 @@ import io
 import json
 import os
 
+from pipeline.filters.docs import category_breakdown
 from pipeline.filters.screening_stats import SCREENING_REASONS, format_signal_summary, signal_summary
 from pipeline.io import manifest, storage
 from pipeline.stats import breakdown, format_mix, format_table, language_disagreements, mix_rows, open_dataset
@@ -237,6 +238,19 @@ def build_report(out: str) -> str:
                 ),
             )
         )
+        categories = category_breakdown(open_dataset(files))
+        if categories:
+            sections.append(
+                (
+                    f"Categories ({os.path.basename(files)})",
+                    "<p>Code, documentation (<code>text</code>: Markdown, reStructuredText... judged by the text "
+                    "rules), notebooks, data and markup files, counted apart.</p>"
+                    + _table(
+                        ["category", "files", "bytes", "share"],
+                        [[r["key"], r["rows"], r["bytes"], r["share"]] for r in categories],
+                    ),
+                )
+            )
         labels = language_disagreements(files)
         if labels and labels["compared"]:
             sections.append(("Source labels vs our language detection", _disagreement_section(labels)))

@@ -27,6 +27,8 @@ STAGES = [
     "pages_redacted",
     "text",
     "text_redacted",
+    "issues",
+    "issues_redacted",
     "tokens",
 ]
 
@@ -49,12 +51,12 @@ def test_make_corpus_writes_every_stage_to_s3(s3_endpoint, monkeypatch):
     monkeypatch.setenv(storage.ENDPOINT_ENV, s3_endpoint)
     written = {name: manifest.read_manifest(f"s3://corpus/run/{name}") for name in STAGES}
     assert all(written.values()), [name for name, found in written.items() if not found]
-    # files -> ... -> samples_redacted, pages -> ... -> pages_redacted, text -> text_redacted
-    chains = [STAGES[:6], STAGES[6:11], STAGES[11:13]]
+    # files -> ... -> samples_redacted, pages -> ... -> pages_redacted, text -> text_redacted, issues
+    chains = [STAGES[:6], STAGES[6:11], STAGES[11:13], STAGES[13:15]]
     for upstream, downstream in [pair for chain in chains for pair in zip(chain, chain[1:], strict=False)]:
         assert written[downstream]["input_rows"] == written[upstream]["output"]["rows"] > 0, downstream
     tokens = written["tokens"]
-    documents = sum(written[name]["output"]["rows"] for name in ("samples_redacted", "pages_redacted", "text_redacted"))
+    documents = sum(written[name]["output"]["rows"] for name in STAGES if name.endswith("_redacted"))
     assert tokens["documents"] + sum(tokens["rejects"]["by_reason"].values()) == documents
     assert tokens["tokens"] > 10_000
     fs, root = storage.filesystem("s3://corpus/run/tokens")

@@ -99,6 +99,20 @@ def test_summary_and_report(tmp_path, capsys):
     assert not any(tag in page for tag in ("<script", "<link", "<img", "src=", "url(http"))  # nothing to fetch
 
 
+def test_report_counts_categories_apart(tmp_path):
+    rows = [
+        {"id": "c", "language": "Python", "source_format": None, "size_bytes": 300, "content": "x"},
+        {"id": "d", "language": "Markdown", "source_format": None, "size_bytes": 120, "content": "x"},
+        {"id": "n", "language": "Python", "source_format": "notebook:script", "size_bytes": 80, "content": "x"},
+        {"id": "j", "language": "JSON", "source_format": None, "size_bytes": 500, "content": "x"},
+    ]
+    make_stage(tmp_path, "files_dedup", "dedup", rows)
+    page = build_report(str(tmp_path))
+    table = page[page.index("Categories (files_dedup)") :]
+    for category, files, size in (("data", 1, 500), ("code", 1, 300), ("text", 1, 120), ("notebook", 1, 80)):
+        assert f"<td>{category}</td><td>{files}</td><td>{size}</td>" in table
+
+
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium is not installed")
 def test_report_renders_in_headless_chromium(tmp_path):
     make_stage(tmp_path, "files", "ingest-github", ROWS)
