@@ -31,6 +31,7 @@ GROUP_COLUMNS = {
     "nl_language": "nl_language",
     "source_language": "source_language",
 }
+REDACTED_PREFIX = "redacted_"  # the redact stage's per-row counts: redacted_email, redacted_ip...
 DISAGREEMENT_TOP = 8  # rows and columns of the disagreement matrix
 
 
@@ -229,6 +230,16 @@ def format_table(rows: list[dict], key_title: str, tokens: dict[str, int] | None
     return "\n".join(lines)
 
 
+def redaction_counts(path: str) -> dict[str, int] | None:
+    """Findings replaced per kind, summed over the redact stage's `redacted_<kind>` columns (None without)."""
+    dataset = open_dataset(path)
+    columns = [name for name in dataset.schema.names if name.startswith(REDACTED_PREFIX)]
+    if not columns:
+        return None
+    table = dataset.to_table(columns=columns)
+    return {name[len(REDACTED_PREFIX) :]: int(pc.sum(table.column(name)).as_py() or 0) for name in columns}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="corpus stats", description=__doc__)
     parser.add_argument("path", help="a dataset folder (files, pages, samples, _rejects, tokens)")
@@ -264,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = language_disagreements(args.path)
     categories = category_breakdown(open_dataset(args.path))  # code / text (docs) / notebook / ..., apart
     signals = signal_summary(args.path) if args.signals else None
+    redactions = redaction_counts(args.path)
     if args.json:
         report = {"path": args.path, "by": by, "groups": groups, "totals": summary}
         if labels is not None:
@@ -272,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             report["screening"] = signals
         if categories is not None:
             report["categories"] = categories
+        if redactions is not None:
+            report["redactions"] = redactions
         print(json.dumps(report, indent=2))
         return 0
     print(format_table(groups, by))
@@ -279,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + format_table(categories, "category"))
     if labels is not None and labels["compared"]:
         print("\n" + format_disagreements(labels))
+    if redactions is not None:
+        print("\nredactions (findings replaced): " + ", ".join(f"{k} {v:,}" for k, v in redactions.items()))
     if signals is not None:
         print("\nquality screening (this dataset and its _rejects):\n" + format_signal_summary(signals))
     if summary and summary.get("rejects_by_reason"):

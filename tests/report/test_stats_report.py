@@ -139,3 +139,17 @@ def test_report_renders_in_headless_chromium(tmp_path):
     )
     assert result.returncode == 0
     assert "<h1>Corpus report</h1>" in result.stdout and result.stdout.count("<svg") >= 3
+
+
+def test_stats_sums_the_redaction_counts(tmp_path, capsys):
+    rows = [
+        {"id": "a", "language": "Python", "size_bytes": 10, "content": "x", "redacted_email": 2, "redacted_key": 0},
+        {"id": "b", "language": "Go", "size_bytes": 10, "content": "x", "redacted_email": 1, "redacted_key": 3},
+        {"id": "c", "language": "Go", "size_bytes": 10, "content": "x", "redacted_email": 0, "redacted_key": 1},
+        {"id": "d", "language": "C", "size_bytes": 10, "content": "x", "redacted_email": 4, "redacted_key": 0},
+    ]
+    folder = make_stage(tmp_path, "samples_redacted", "redact", rows)
+    assert stats.main([str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["redactions"] == {"email": 7, "key": 4}
+    assert stats.main([str(folder)]) == 0
+    assert "redactions (findings replaced): email 7, key 4" in capsys.readouterr().out
