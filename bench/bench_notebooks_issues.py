@@ -4,11 +4,13 @@ Notebooks (targets: >= 20 MB/s of `.ipynb` bytes):
 - the real notebooks of the benchmark corpus (`<cache>/repos`, bench/real_corpus.py; the cache is
   $CORPUS_BENCH_DATA or ~/.cache/code-corpus-bench): how many convert, how many are rejected and why,
   three conversions shown, and the conversion rate (they are small: per-notebook costs dominate);
+  the script form of each checked against jupytext.writes (`notebooks.script_by_jupytext`, which
+  the fast writer must equal byte for byte: the count of mismatches must be 0);
 - notebooks built from the real Python files of `<cache>/repos/q1` (code cells from their top-level
   blocks, Markdown cells from their docstrings and comments) with outputs of the sizes notebooks carry
   (text streams, a pandas-like HTML + text result, base64 PNG plots): most of the bytes are outputs,
   as in notebooks on GitHub. Each form (script, structured, both) through the ingest chain
-  (`contract.rows_of`: read, convert, size and decoding rules);
+  (`contract.rows_of`: read, convert, size and decoding rules), and the same check against jupytext;
 - a 200 MB notebook of base64 images: rejected by its declared size, never read (peak RSS shown).
 
 Issues (target: >= 30 MB/s of event JSON, uncompressed):
@@ -40,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.sources import contract, issues  # noqa: E402
+from pipeline.sources import contract, issues, notebooks  # noqa: E402
 from pipeline.sources.contract import Candidate, IngestOptions  # noqa: E402
 
 CACHE = Path(os.path.expanduser(os.environ.get("CORPUS_BENCH_DATA", "~/.cache/code-corpus-bench")))
@@ -74,6 +76,23 @@ def convert_all(items: list[tuple[str, bytes]], form: str) -> list[dict]:
         candidate = Candidate("github", "bench/nb", path, path, size=len(data), read=lambda limit, d=data: d[:limit])
         rows += contract.rows_of(candidate, options)
     return rows
+
+
+def script_mismatches(items: list[tuple[str, bytes]]) -> str:
+    """The notebooks whose script form is not jupytext.writes' byte for byte (there must be none)."""
+    compared, mismatched = 0, []
+    for path, data in items:
+        try:
+            notebook = notebooks.read(data)
+        except notebooks.NotebookReject:
+            continue
+        extension = notebooks.script_extension(notebook.kernel_language)
+        if extension is not None:
+            compared += 1
+            if notebooks.to_script(notebook) != notebooks.script_by_jupytext(notebook, extension):
+                mismatched.append(path)
+    shown = f" ({', '.join(mismatched[:5])})" if mismatched else ""
+    return f"script form vs jupytext.writes: {compared} notebooks compared, {len(mismatched)} mismatches{shown}"
 
 
 def real_notebooks() -> list[tuple[str, bytes]]:
@@ -124,6 +143,7 @@ def bench_real_notebooks() -> None:
     for form in ("script", "structured", "both"):
         rate, runs = cpu_rate(lambda form=form: convert_all(items, form), total)
         print(f"   {form:<10} {rate:6.1f} MB/s per core ({runs} runs; {total / len(items) / 1e3:.1f} kB a notebook)")
+    print(f"   {script_mismatches(items)}")
 
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n"
@@ -236,6 +256,7 @@ def bench_built_notebooks(target_bytes: int) -> None:
     for row in convert_all(items, "structured"):
         counts.update(dict(row["format_counts"] or {}))
     print(f"   structured format_counts: {dict(counts.most_common())}")
+    print(f"   {script_mismatches(items)}")
 
 
 def bench_huge_notebook() -> None:

@@ -23,8 +23,10 @@ Rejects (`NotebookReject.reason`): `notebook_invalid_json: ...` (truncated or no
 The size rule (`--notebook-max-bytes` on the `.ipynb`, `--max-file-bytes` on the text) is the chain's.
 
 Nothing here parses JSON by hand or validates against nbformat's schema (a jsonschema pass costs
-more than the whole conversion): the stdlib parser reads the file, jupytext writes the script from an
-nbformat NotebookNode built with only the cells' sources.
+more than the whole conversion): the stdlib parser reads the file. The script is what jupytext.writes
+makes of an nbformat NotebookNode built with only the cells' sources (`script_by_jupytext`); for speed,
+`PercentWriter` writes the cells none of jupytext's escaping rules apply to itself, with jupytext's own
+pieces (its cell exporter, magic and pep8 rules), and the tests and the bench check the two are equal.
 """
 
 from __future__ import annotations
@@ -183,7 +185,10 @@ def _text(value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(v if isinstance(v, str) else str(v) for v in value)
+        try:
+            return "".join(value)
+        except TypeError:  # a number among the lines
+            return "".join(v if isinstance(v, str) else str(v) for v in value)
     return "" if value is None else str(value)
 
 
@@ -275,6 +280,14 @@ def to_script(notebook: Notebook) -> str:
         if comment is None:
             raise NotebookReject(f"notebook_unknown_language: {notebook.kernel_language or 'none'}")
         return _percent_script(notebook, comment)
+    if notebook.cells[0][0] == "raw":  # maybe a YAML header, which jupytext makes the script's header
+        return script_by_jupytext(notebook, extension)
+    return _percent_writer(notebook.kernel_language, extension).write(notebook.cells)
+
+
+def script_by_jupytext(notebook: Notebook, extension: str) -> str:
+    """The script form as jupytext.writes makes it: what `to_script` must equal (the tests and the
+    bench compare them), and its way for a notebook whose first cell is raw."""
     import jupytext
     from nbformat import from_dict
 
@@ -297,6 +310,198 @@ def to_script(notebook: Notebook) -> str:
         }
     )
     return jupytext.writes(node, fmt=f"{extension[1:]}:percent")
+
+
+@functools.lru_cache(maxsize=256)
+def _percent_writer(kernel_language: str, extension: str) -> PercentWriter:
+    return PercentWriter(kernel_language, extension)
+
+
+OWN_MAGICS = ("go", "csharp", "rust")  # jupytext's magics and cell markers for them are not `%` ones
+
+
+class PercentWriter:
+    """jupytext.writes in the percent format for `script_by_jupytext`'s notebooks of one language.
+
+    jupytext.writes costs ~2.5 ms a notebook (NotebookNode copies, metadata filters, and a string
+    parser that reads every code cell character by character, twice): most of a small notebook's
+    conversion. Most cells need only the part of it written here: a marker line, then the cell's lines
+    (Markdown and raw cells commented, Python magics commented out), and pep8's blank lines between
+    cells. Its string parser (which lines start inside a triple-quoted string) runs only on cells with
+    a triple quote, and reads only their lines with a quote. A cell where another of its rules could
+    apply (an indented first line, line ends other than \\n, magics in another language than Python,
+    `%%` cell magics in Markdown or naming the kernel's language, Go/C#/Rust) is written by jupytext's
+    own cell exporter."""
+
+    def __init__(self, kernel_language: str, extension: str):
+        from jupytext import magics, pep8, stringparser
+        from jupytext.cell_metadata import metadata_to_double_percent_options
+        from jupytext.header import _UTF8_HEADER
+        from jupytext.languages import (
+            _SCRIPT_EXTENSIONS,
+            cell_language,
+            comment_lines,
+            default_language_from_metadata_and_ext,
+            same_language,
+            usual_language_name,
+        )
+
+        self.extension = extension
+        metadata = {"kernelspec": {"language": kernel_language}}
+        self.language = default_language_from_metadata_and_ext(metadata, extension)
+        comment = _SCRIPT_EXTENSIONS[extension]["comment"]
+        self.comment = comment, _SCRIPT_EXTENSIONS[extension].get("comment_suffix", "")
+        self.encoding_line = comment + _UTF8_HEADER  # for non-ASCII cells in a language other than Python
+        self.markers = {kind: self.exported(kind, "")[0] for kind in ("code", "markdown", "raw")}
+        self.python = usual_language_name(self.language) == "python"
+        # What every line is_magic finds has: a `%` in each of its patterns, and for Python a `!`, a `?`,
+        # or a shell command at the line's start (after a newline, in "\n" + the source).
+        self.magic_chars = "%!?" if self.python else "%"
+        self.shell_command = re.compile("\n" + magics._PYTHON_MAGIC_CMD.pattern.removeprefix("^"), re.MULTILINE)
+        self.magic_candidates = re.compile("[%!?]|" + magics._PYTHON_MAGIC_CMD.pattern, re.MULTILINE)
+        self.is_magic, self.line_continues = magics.is_magic, magics._LINE_CONTINUATION_RE
+        self.cell_language, self.comment_lines, self.pep8 = cell_language, comment_lines, pep8
+        self.string_parser = stringparser.StringParser
+        self.same_language, self.double_percent_options = same_language, metadata_to_double_percent_options
+
+    def write(self, cells: list[tuple[str, str, list]]) -> str:
+        texts = [self.text(kind, source) or self.exported(kind, source) for kind, source, _ in cells]
+        # the blank lines between cells, as jupytext's writer decides them: from the last cell up
+        lines: list[str] = []
+        for text in reversed(texts):
+            text.extend([""] * (self.blank_lines(text, lines) if self.extension == ".py" and lines else 1))
+            lines = text + lines
+        if self.language != "python" and not all(source.isascii() for _, source, _ in cells):
+            lines.insert(0, self.encoding_line)
+        return "\n".join(lines)
+
+    def exported(self, kind: str, source: str) -> list[str]:
+        """The cell's lines as jupytext's percent-format cell exporter writes them."""
+        from jupytext.cell_to_text import DoublePercentCellExporter
+        from nbformat import from_dict
+
+        cell = from_dict({"cell_type": kind, "source": source, "metadata": {}})
+        # the format jupytext.writes hands its exporters for `script_by_jupytext`'s notebooks
+        fmt = {"format_name": "percent", "extension": self.extension}
+        fmt.update(notebook_metadata_filter="-all", cell_metadata_filter="-all")
+        return DoublePercentCellExporter(cell, self.language, fmt).cell_to_text()
+
+    def text(self, kind: str, source: str) -> list[str] | None:
+        """The cell's lines as jupytext's exporter writes them, or None when its other rules may apply."""
+        if self.language in OWN_MAGICS:
+            return None
+        # jupytext's cell_source: the lines, and an empty last one when the source ends with a newline
+        lines = source.splitlines() + [""] if source.endswith("\n") else source.splitlines() or [""]
+        if source.startswith("%%"):
+            language, magic_args = self.cell_language(lines, self.language, [""])  # takes `%%bash` off
+            if language is not None:
+                return self.other_language(kind, language, magic_args, lines)
+        if kind != "code":
+            return [self.markers[kind], *self.comment_lines(lines, *self.comment)]
+        if not source:
+            return [self.markers[kind]]
+        if source[0].isspace() or source.split("\n") != lines:  # an indented marker; \r and other line ends
+            return None
+        if self.has_magic(source):
+            if not self.python:  # R's strings, say, are not Python's: jupytext's parser knows them
+                return None
+            self.comment_magics(lines)
+        return [self.markers[kind], *lines]
+
+    def other_language(self, kind: str, language: str, magic_args: str, lines: list[str]) -> list[str] | None:
+        """A code cell whose `%%` first line names another language (`%%bash`, `%%R`): its marker says
+        so, and its other lines are commented (jupytext writes it inactive)."""
+        if kind != "code" or not language or self.same_language(language, self.language):
+            return None
+        metadata = {"magic_args": magic_args} if magic_args else {}
+        metadata["language"] = language
+        options = self.double_percent_options(metadata, False)
+        return self.comment_lines(["%% " + options, *lines], *self.comment)
+
+    def has_magic(self, source: str) -> bool:
+        """Whether jupytext would comment out a line of this code (asked only of lines that may be)."""
+        if not any(char in source for char in self.magic_chars):
+            if not self.python or not self.shell_command.search("\n" + source):
+                return False
+        found = self.magic_candidates.search(source)
+        while found:
+            start = source.rfind("\n", 0, found.start()) + 1
+            end = source.find("\n", found.start())
+            end = len(source) if end < 0 else end
+            if self.is_magic(source[start:end], self.language, True, True):  # as comment_magic asks it
+                return True
+            found = self.magic_candidates.search(source, end + 1)
+        return False
+
+    def comment_magics(self, lines: list[str]) -> None:
+        """jupytext's comment_magic for Python: magics not in a string, and the lines they continue with
+        a backslash, commented out."""
+        continued = False
+        in_string = self.in_string(lines) or [False] * len(lines)
+        for i, (line, quoted) in enumerate(zip(lines, in_string, strict=True)):
+            if quoted:
+                continue
+            if continued or self.magic_candidates.search(line) and self.is_magic(line, "python", True, True):
+                unindented = line if continued else line.lstrip()
+                lines[i] = line[: len(line) - len(unindented)] + "# " + unindented
+                continued = bool(self.line_continues.match(line))
+
+    def in_string(self, lines: list[str]) -> list[bool] | None:
+        """For each line, whether jupytext's Python string parser finds it starting in a string; None
+        when none can (only a triple-quoted string spans lines). Only a line with a quote changes the
+        parser's state: it reads those alone."""
+        joined = "\n".join(lines)
+        if '"""' not in joined and "'''" not in joined:
+            return None
+        parser = self.string_parser("python")
+        found = []
+        for line in lines:
+            found.append(bool(parser.is_quoted()))
+            if "'" in line or '"' in line:
+                parser.read_line(line)
+        return found
+
+    def blank_lines(self, text: list[str], after: list[str]) -> int:
+        """jupytext's pep8_lines_between_cells(text, after, ".py"): 2 blank lines around a function or
+        class. Its string parser only matters once a triple-quoted string opens."""
+        in_string = self.in_string(text)
+        code = text  # cell_ends_with_function_or_class reads the lines not in a string
+        if in_string is not None:
+            code = [line for line, quoted in zip(text, in_string, strict=True) if not quoted]
+        if _ends_with_function_or_class(code):
+            return 2 if self.pep8.cell_has_code(after) else 1
+        if not self.pep8.cell_ends_with_code(text):
+            return 1
+        return 2 if self.next_is_function_or_class(after) else 1
+
+    def next_is_function_or_class(self, lines: list[str]) -> bool:
+        """jupytext's next_instruction_is_function_or_class, left to it (and its string parser) from a
+        line of code with a triple quote on."""
+        above = "x"
+        for line in lines:
+            if not line.strip():
+                if not above.strip():  # two blank lines
+                    return False
+            elif line.startswith(("#", "@", " ", ")")):
+                if not line.startswith("#") and ('"""' in line or "'''" in line):
+                    return self.pep8.next_instruction_is_function_or_class(lines)
+            else:
+                return line.startswith(("def ", "async ", "class "))
+            above = line
+        return False
+
+
+def _ends_with_function_or_class(lines: list[str]) -> bool:
+    """jupytext's cell_ends_with_function_or_class for lines none of which is in a string."""
+    below = "x"
+    for line in reversed(lines):
+        if not line.strip():
+            if not below.strip():  # two blank lines
+                return False
+        elif not line.startswith(("#", " ", ")")):
+            return line.startswith(("def ", "async ", "class "))
+        below = line
+    return False
 
 
 def _percent_script(notebook: Notebook, comment: str) -> str:
