@@ -23,7 +23,7 @@ language's figure).
    what it would then reject of damaged ones (whether a default is justified).
 
 Results go to `<data>/runs/bench_quality.json`. Env: BENCH_QUALITY_REAL (REAL_FILES),
-BENCH_QUALITY_DAMAGED (DAMAGED_FILES).
+BENCH_QUALITY_DAMAGED (DAMAGED_FILES). `--false-rejects-only [LANGUAGE...]`: section 1 alone.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import compilers  # noqa: E402
 from pipeline.filters import quality, sandbox  # noqa: E402
 from pipeline.filters.apply import SCREENING_REASONS, filter_batch  # noqa: E402
 from pipeline.filters.config import FilterOptions, resolve  # noqa: E402
@@ -243,12 +244,14 @@ def share(values) -> float:
 
 
 def false_rejects(real: list[dict], thresholds) -> dict:
-    """Per language, among files the earlier rules keep: rejected by the syntax rule as configured,
-    and at each threshold of GRID (syntax_check ignored)."""
+    """Per language, among files the earlier rules keep (outside test folders, and accepted by the
+    language's compiler where there is one here): rejected by the syntax rule as configured, and at each
+    threshold of GRID (syntax_check ignored)."""
     by_language: dict[str, list[dict]] = defaultdict(list)
     for r in real:
         if not early_reason(r) and r["parse_skipped"] != "text":  # documentation is not screened
             by_language[r["language"]].append(r)
+    compiled = compilers.accepted([r for rows in by_language.values() for r in rows])
     table = {}
     for language, every in sorted(by_language.items(), key=lambda kv: -len(kv[1])):
         rows = [r for r in every if not r["test_path"]]
@@ -259,6 +262,13 @@ def false_rejects(real: list[dict], thresholds) -> dict:
         everything = np.array(
             [r["syntax_error_fraction"] if r["parsed"] is False else -1.0 for r in every], dtype=np.float64
         )
+        # With a compiler: a false reject is a file the compiler accepts (compilers.py)
+        valid = [r for r in rows if compiled.get(r["id"], True)]
+        if language in compilers.CHECKED and len(valid) < len(rows):
+            valid_fractions = np.array(
+                [r["syntax_error_fraction"] if r["parsed"] is False else -1.0 for r in valid], dtype=np.float64
+            )
+            at = {str(t): float(np.mean(valid_fractions > t)) if valid else float("nan") for t in GRID}
         chosen = next((t for t in GRID if at[str(t)] <= TARGET_FALSE_REJECTS), None)
         limits = thresholds(language)
         table[language] = {
@@ -268,13 +278,15 @@ def false_rejects(real: list[dict], thresholds) -> dict:
             "not_parsed": dict(Counter(r["parse_skipped"] for r in every if r["parsed"] is None)),
             "syntax_check": limits.syntax_check,
             "max_syntax_error_fraction": limits.max_syntax_error_fraction,
-            "false_rejects": share(r["reason"] == "syntax_errors" for r in rows),
+            "compiler": language in compilers.CHECKED,
+            "compiler_rejects": len(rows) - len(valid),
+            "false_rejects": share(r["reason"] == "syntax_errors" for r in valid),
             "false_rejects_with_tests": share(r["reason"] == "syntax_errors" for r in every),
             "at_threshold": at,
             "at_threshold_with_tests": {str(t): float(np.mean(everything > t)) for t in GRID},
             "rejected_examples": [
                 (r["repo_name"], r["path"].split(f"/{r['repo_name']}/", 1)[-1], round(r["syntax_error_fraction"], 4))
-                for r in rows
+                for r in valid
                 if r["reason"] == "syntax_errors"
             ][:8],
             "smallest_threshold_within_target": chosen,
@@ -402,6 +414,29 @@ def quality_model(real: list[dict], damaged: list[dict], stack: bool) -> dict:
     }
 
 
+def print_false_rejects(fr: dict) -> None:
+    print("\n== false rejects of the syntax rule on real files the other rules keep (target <= 1%)")
+    print(
+        "files outside test folders (+ tests: all sampled files); compiler: files the language's compiler "
+        "rejects, left out of the rates (bench/compilers.py); t=: share rejected at that threshold"
+    )
+    print(
+        f"{'language':<20} {'files':>6} {'errors':>7} {'check':>6} {'limit':>6} {'compiler':>8} {'rejected':>9} "
+        f"{'+ tests':>8}  " + " ".join(f"{'t=' + str(t):>8}" for t in GRID) + "  setting for <= 1%"
+    )
+    for language, e in fr.items():
+        chosen = e["smallest_threshold_within_target"]
+        advice = "syntax_check = false" if chosen is None else "-" if chosen == 0 else f"max = {chosen}"
+        compiler = f"-{e['compiler_rejects']}" if e["compiler"] else ""
+        print(
+            f"{language[:20]:<20} {e['files']:>6} {e['with_errors']:>7.1%} {str(e['syntax_check'])[:5]:>6} "
+            f"{e['max_syntax_error_fraction']:>6} {compiler:>8} {e['false_rejects']:>9.2%} "
+            f"{e['false_rejects_with_tests']:>8.2%}  "
+            + " ".join(f"{e['at_threshold'][str(t)]:>8.2%}" for t in GRID)
+            + f"  {advice}"
+        )
+
+
 def main() -> int:
     if not (DATA / "repos").is_dir():
         print(f"no benchmark corpus in {DATA}: run `make bench-data` first", file=sys.stderr)
@@ -445,6 +480,11 @@ def main() -> int:
     off = dataclasses.replace(settings, parse_files=False)
     inline = dataclasses.replace(settings, parse_isolation="none")
 
+    if "--false-rejects-only" in sys.argv[1:]:  # the first section alone, for the languages given after it
+        wanted = set(sys.argv[sys.argv.index("--false-rejects-only") + 1 :]) or set(by_language)
+        real_out, _ = run_filter([r for r in real if r["language"] in wanted], settings)
+        print_false_rejects(false_rejects(real_out, settings.for_language))
+        return 0
     warm = [rows[0] for rows in by_language.values()]  # grammars and queries load once per process
     run_filter(warm, settings)
     run_filter(warm, inline)
@@ -479,22 +519,7 @@ def main() -> int:
     rejects = damaged_rejects(damaged_out, best["scores"], 0.5)
     read = readability(real_out, damaged_out)
 
-    print("\n== false rejects of the syntax rule on real files the other rules keep (target <= 1%)")
-    print("files outside test folders (+ tests: all sampled files); t=: share rejected at that threshold")
-    print(
-        f"{'language':<20} {'files':>6} {'errors':>7} {'check':>6} {'limit':>6} {'rejected':>9} {'+ tests':>8}  "
-        + " ".join(f"{'t=' + str(t):>8}" for t in GRID)
-        + "  setting for <= 1%"
-    )
-    for language, e in fr.items():
-        chosen = e["smallest_threshold_within_target"]
-        advice = "syntax_check = false" if chosen is None else "-" if chosen == 0 else f"max = {chosen}"
-        print(
-            f"{language[:20]:<20} {e['files']:>6} {e['with_errors']:>7.1%} {str(e['syntax_check'])[:5]:>6} "
-            f"{e['max_syntax_error_fraction']:>6} {e['false_rejects']:>9.2%} {e['false_rejects_with_tests']:>8.2%}  "
-            + " ".join(f"{e['at_threshold'][str(t)]:>8.2%}" for t in GRID)
-            + f"  {advice}"
-        )
+    print_false_rejects(fr)
     print("\n== damaged copies (rejection among copies the earlier rules keep)")
     print(
         f"{'kind':<22} {'copies':>7} {'by filter':>10} {'reaching':>9} {'syntax':>8} {'(checked)':>10} "
