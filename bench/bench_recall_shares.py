@@ -10,6 +10,11 @@ share among the pages the loop has to search (the seed sites are the user's know
 same crawl goes to both loops. The literal loop's F1 judges each target on its own, as two corpora:
 a page counts for a target when it is under that target's seeds or scores over its threshold.
 
+fastText trains with one thread (`--threads 1`): with two it is not deterministic, and at 2% two runs
+of the same settings differed by up to 0.2 F1. With one, a run repeats exactly, so two settings
+compare without noise (`--set NAME=JSON` changes one; `--loops plain ours` runs both). After each run
+the sites with the most wrongly labelled pages are printed.
+
 Run: .venv/bin/python bench/bench_recall_shares.py [--shares 0.02 0.6] [--loops ours paper]
 (builds the page set on first use, ~3 min and ~480 MB of packages, cached outside the repository).
 """
@@ -18,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
+import json
 import random
 import sys
 import time
@@ -32,6 +39,7 @@ import recall_sites  # noqa: E402
 from pipeline.recall import TARGETS  # noqa: E402
 from pipeline.recall.loop import RecallSettings, paper_settings, run_loop  # noqa: E402
 from pipeline.recall.memory import MemoryPageStore  # noqa: E402
+from pipeline.recall.model import TrainSettings  # noqa: E402
 from pipeline.recall.seeds import SeedRule  # noqa: E402
 
 SHARES = (0.02, 0.10, 0.30, 0.60)
@@ -77,20 +85,25 @@ def seed_rules(table: pa.Table) -> list[SeedRule]:
     return sorted(SeedRule(target, domains[p]) for target, packages in SEEDS.items() for p in packages)
 
 
-def outside_scores(store: MemoryPageStore, rules, truth: dict, outside: set, limits: dict | None) -> dict:
-    """(precision, recall, F1) per target on the pages of `outside` (ids off the seed sites)."""
-    out = {}
+def found_pages(store: MemoryPageStore, rules, limits: dict | None) -> dict[str, set]:
+    """The ids each target recalls: our loop's final labels, or (the literal loop, `limits` given)
+    every page under the target's seeds or scoring over its threshold, each target on its own."""
     if limits is None:
         labels = {r["id"]: r["recall_label"] for r in store.recalled(rules).to_pylist()}
-        found = {t: {i for i, label in labels.items() if label == t} for t in TARGETS}
-    else:
-        table = store.table()
-        ids = table.column("id").to_pylist()
-        seeded = table.column("seed_label").to_pylist()
-        found = {}
-        for t in TARGETS:
-            probs = table.column(f"p_{t}").to_pylist()
-            found[t] = {i for n, i in enumerate(ids) if seeded[n] == t or probs[n] >= limits[t]}
+        return {t: {i for i, label in labels.items() if label == t} for t in TARGETS}
+    table = store.table()
+    ids = table.column("id").to_pylist()
+    seeded = table.column("seed_label").to_pylist()
+    found = {}
+    for t in TARGETS:
+        probs = table.column(f"p_{t}").to_pylist()
+        found[t] = {i for n, i in enumerate(ids) if seeded[n] == t or probs[n] >= limits[t]}
+    return found
+
+
+def outside_scores(found: dict[str, set], truth: dict, outside: set) -> dict:
+    """(precision, recall, F1) per target on the pages of `outside` (ids off the seed sites)."""
+    out = {}
     for t in TARGETS:
         hits = found[t] & outside
         tp = sum(1 for i in hits if truth[i] == t)
@@ -100,17 +113,42 @@ def outside_scores(store: MemoryPageStore, rules, truth: dict, outside: set, lim
     return out
 
 
+def site_errors(found: dict[str, set], table: pa.Table, outside: set, top: int = 8) -> list[str]:
+    """The sites with the most wrongly labelled pages (missed or wrongly recalled), outside the seeds."""
+    rows = table.select(["id", "package", "label"]).to_pylist()
+    per_site: dict[str, dict] = {}
+    for row in rows:
+        if row["id"] not in outside:
+            continue
+        site = per_site.setdefault(row["package"], {"label": row["label"], "pages": 0, **{t: 0 for t in TARGETS}})
+        site["pages"] += 1
+        for t in TARGETS:
+            site[t] += row["id"] in found[t]
+
+    def wrong(s):
+        missed = s["pages"] - s[s["label"]] if s["label"] in TARGETS else 0
+        return missed + sum(s[t] for t in TARGETS if t != s["label"])
+
+    worst = sorted(per_site.items(), key=lambda kv: (-wrong(kv[1]), kv[0]))[:top]
+    return [
+        f"{name} ({s['label']}, {s['pages']} pages: " + ", ".join(f"{s[t]} {t}" for t in TARGETS) + ")"
+        for name, s in worst
+        if wrong(s)
+    ]
+
+
 def run(name: str, base: MemoryPageStore, settings: RecallSettings, table: pa.Table, rules, negatives=None) -> dict:
     store = copy.copy(base)  # the prepared pages are shared; every step replaces the state list
     truth = dict(zip(table.column("id").to_pylist(), table.column("label").to_pylist(), strict=True))
     seed_domains = {r.site for r in rules}
     outside = {i for i, d in zip(truth, table.column("domain").to_pylist(), strict=True) if d not in seed_domains}
     settings = settings.for_run()
-    measured = {}
+    measured, found = {}, {}
 
     def measure(iteration, grown):
         limits = None if settings.competitive else {t: settings.threshold_value for t in TARGETS}
-        measured[iteration] = outside_scores(store, grown, truth, outside, limits)
+        found[iteration] = found_pages(store, grown, limits)
+        measured[iteration] = outside_scores(found[iteration], truth, outside)
 
     started = time.monotonic()
     report = run_loop(store, rules, settings, on_iteration=measure, negatives_store=negatives)
@@ -123,7 +161,22 @@ def run(name: str, base: MemoryPageStore, settings: RecallSettings, table: pa.Ta
         )
         print(f"    {name:<6} iter {it}  {line}")
     print(f"    {name:<6} {seconds:.0f} s, {table.num_rows * ITERATIONS / seconds:.0f} page-iterations/s")
+    print(f"    {name:<6} most errors: " + "; ".join(site_errors(found[ITERATIONS], table, outside)))
     return {"per_iteration": measured, "seconds": seconds, "report": report}
+
+
+def with_changes(settings: RecallSettings, changes: list[str]) -> RecallSettings:
+    """`settings` with NAME=JSON changes; NAME is a field, or `train.`/`domain.` and a field of those."""
+    for change in changes:
+        name, _, value = change.partition("=")
+        group, _, field = name.rpartition(".")
+        parsed = json.loads(value)
+        if group:
+            inner = dataclasses.replace(getattr(settings, group), **{field: parsed})
+            settings = dataclasses.replace(settings, **{group: inner})
+        else:
+            settings = dataclasses.replace(settings, **{field: parsed})
+    return settings
 
 
 def main() -> int:
@@ -133,9 +186,24 @@ def main() -> int:
         "--loops",
         nargs="*",
         default=["ours", "paper"],
-        choices=["ours", "paper", "negset"],
-        help="negset: ours with --negatives-dataset (a separate random sample, see random_web)",
+        choices=["ours", "paper", "negset", "plain"],
+        help="negset: ours with --negatives-dataset (a separate random sample, see random_web); "
+        "plain: ours without the --set changes",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="fastText training threads (1: deterministic, so two settings compare without run-to-run noise)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="change a setting of `ours` (train.dim=64, domain.min_pages=3, clean_rounds=1), repeatable",
+    )
+    parser.add_argument("--report", help="write every run's recall report to this JSON file")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
     started = time.monotonic()
@@ -147,15 +215,20 @@ def main() -> int:
         f"page set: {pages.num_rows} pages of {len(site_labels)} sites "
         f"({', '.join(f'{k} {v}' for k, v in sites.items())}); seeds: {seeds}"
     )
+    train = TrainSettings(threads=args.threads)
+    ours = with_changes(RecallSettings(iterations=ITERATIONS, train=train), args.set)
     loops = {
-        "ours": RecallSettings(iterations=ITERATIONS),
-        "paper": paper_settings(iterations=ITERATIONS),
-        "negset": RecallSettings(iterations=ITERATIONS, negatives_dataset="random_web"),
+        "ours": ours,
+        "paper": paper_settings(iterations=ITERATIONS, train=train),
+        "negset": dataclasses.replace(ours, negatives_dataset="random_web"),
+        "plain": RecallSettings(iterations=ITERATIONS, train=train),
     }
+    if args.set:
+        print("ours with " + ", ".join(args.set))
     negatives = None
     if "negset" in args.loops:
         negatives = MemoryPageStore(random_web(pages).drop_columns(["label", "package", "version"]), "deepseek", 8000)
-    final = {}
+    final, reports = {}, {}
     for share in args.shares:
         table = crawl(pages, share)
         rules = seed_rules(table)
@@ -167,7 +240,11 @@ def main() -> int:
         print(f"    prepared in {time.monotonic() - prepared:.0f} s")
         for name in args.loops:
             extra = negatives if name == "negset" else None
-            final[share, name] = run(name, base, loops[name], table, rules, extra)["per_iteration"][ITERATIONS]
+            result = run(name, base, loops[name], table, rules, extra)
+            final[share, name] = result["per_iteration"][ITERATIONS]
+            reports[f"{share}-{name}"] = result["report"]
+            if args.report:
+                Path(args.report).write_text(json.dumps(reports, indent=1, default=str), encoding="utf-8")
     print(f"\nF1 outside the seed sites after {ITERATIONS} iterations (goal >= {GOAL} and >= the published loop):")
     for share in args.shares:
         cells = []
