@@ -104,6 +104,30 @@ def promote(
     return site_rows, new_rules
 
 
+def backed_sites(table: list[dict], settings: DomainRuleSettings = DomainRuleSettings()) -> dict[str, set[str]]:
+    """Per target, the sites whose pages back a page-level collection: the Wilson lower bound of the
+    site's share of pages collected firmly as that target is above `domain_share` (the rule's own test,
+    without dominance), or the site has fewer than `min_pages` pages (too few to judge: its pages'
+    own scores stand). Where targets are rare, a model that is wrong on 1% of the `other` pages
+    collects a few pages of many `other` sites: 3 of 100 pages of a site are no evidence that it holds
+    code, while 3 of 6 are."""
+    sites: dict[str, dict] = {}
+    for row in table:
+        site = sites.setdefault(row["site"], {"pages": 0} | {t: 0 for t in TARGETS})
+        site["pages"] += row["pages"]
+        for target in TARGETS:
+            site[target] += row[target]
+    return {
+        target: {
+            name
+            for name, site in sites.items()
+            if site["pages"] < settings.min_pages
+            or share_lower_bound(site[target], site["pages"], settings.confidence_z) > settings.domain_share
+        }
+        for target in TARGETS
+    }
+
+
 def explain(row: dict, target: str, settings: DomainRuleSettings, promoted: bool) -> str:
     """Why a site was (or was not) promoted as `target`, in the rule's own numbers."""
     hits, pages = row[target], row["pages"]

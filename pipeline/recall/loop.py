@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.recall import OTHER, TARGETS, thresholds
 from pipeline.recall.batches import ModelRef, decide_labels, score_lines
-from pipeline.recall.domain_rule import DomainRuleSettings, promote
+from pipeline.recall.domain_rule import DomainRuleSettings, backed_sites, promote
 from pipeline.recall.model import TrainSettings, train
 from pipeline.recall.seeds import SeedRule
 from pipeline.recall.tokens import DEFAULT_TOKENIZER
@@ -62,6 +62,11 @@ class RecallSettings:
     )
     clean_min_score: float = setting(
         0.8, "drop any sampled negative called code or math with at least this probability", minimum=0.0, maximum=1.0
+    )
+    site_evidence: bool = setting(
+        False,
+        "collect a page off the seed rules only where its site backs it (enough of its pages collected "
+        "firmly for the domain rule's share test, or too few pages to judge): precision over recall",
     )
     competitive: bool = setting(True, "one model code/math/other (off: one binary model per target, as the paper)")
     balance_targets: bool = setting(True, "repeat the smaller target's positives so targets weigh the same")
@@ -142,6 +147,8 @@ class PageStore(Protocol):
         firm: dict[str, float],
     ) -> tuple[dict[str, int], list[dict]]: ...
 
+    def keep_backed(self, iteration: int, backed: dict[str, set[str]]) -> dict[str, int]: ...
+
 
 def run_loop(
     store: PageStore,
@@ -189,6 +196,9 @@ def run_loop(
         }
         collected, table = store.decide(iteration, limits, settings.competitive, rules, firm)
         sites, new_rules = promote(table, rules, iteration, settings.domain)
+        provisional = collected
+        if settings.site_evidence:
+            collected = store.keep_backed(iteration, backed_sites(table, settings.domain))
         known_sites = {r.site for r in rules}
         entry = {
             "iteration": iteration,
@@ -213,6 +223,7 @@ def run_loop(
                 "threshold": round(limits[target], 4),
                 "firm_score": round(firm[target], 4),
                 "pages_collected": collected.get(target, 0),
+                "pages_not_backed_by_site": provisional.get(target, 0) - collected.get(target, 0),
                 "domains_promoted": len(promoted),
                 "new_domains": sorted(s["site"] for s in promoted if s["site"] not in known_sites),
                 "new_seed_prefixes": [f"{r.site}{r.prefix}" for r in new_rules if r.target == target],

@@ -75,6 +75,11 @@ class MemoryPageStore:
         labels = table.column("collected").to_pylist()
         return {t: labels.count(t) for t in TARGETS}, batches.domain_table(table, firm)
 
+    def keep_backed(self, iteration, backed):
+        self.state = [batches.keep_backed(b, iteration, backed) for b in self.state]
+        labels = self.table().column("collected").to_pylist()
+        return {t: labels.count(t) for t in TARGETS}
+
     def recalled(self, rules: list[SeedRule]) -> pa.Table:
         """id, recall_label, recall_score, recall_iteration for every page (label null: not recalled)."""
         self._with_rules(rules)

@@ -139,6 +139,17 @@ class SparkPageStore:
         table = grouped.join(active, "site").collect()
         return {t: counts.get(t, 0) for t in TARGETS}, [row.asDict() for row in table]
 
+    def keep_backed(self, iteration, backed):
+        from pyspark.sql import functions as F
+
+        frozen = {t: set(sites) for t, sites in backed.items()}
+        self._map(lambda batch: batches.keep_backed(batch, iteration, frozen))
+        counts = {
+            row["collected"]: row["count"]
+            for row in self.state.where(F.col("collected").isNotNull()).groupBy("collected").count().collect()
+        }
+        return {t: counts.get(t, 0) for t in TARGETS}
+
     def recalled(self, rules):
         state = self._with_rules(rules)
 
