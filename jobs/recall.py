@@ -42,6 +42,14 @@ def run(spark, job) -> dict:
         raise UsageError(f"input lacks column(s) {sorted(missing)}")
 
     store = SparkPageStore(spark, pages, settings.tokenizer, settings.max_chars)
+    negatives_store = None
+    if settings.negatives_dataset:
+        negatives = read_dataset(spark, [settings.negatives_dataset])
+        if "content" not in negatives.columns:
+            raise UsageError(f"--negatives-dataset {settings.negatives_dataset} lacks a `content` column")
+        if "id" not in negatives.columns:
+            negatives = negatives.withColumn("id", F.monotonically_increasing_id().cast("string"))
+        negatives_store = SparkPageStore(spark, negatives, settings.tokenizer, settings.max_chars)
     models_dir = tempfile.mkdtemp(prefix="recall-models-")
 
     def keep_models(iteration, models):
@@ -51,7 +59,7 @@ def run(spark, job) -> dict:
                 handle.write(model.data)
 
     try:
-        report = run_loop(store, rules, settings, on_model=keep_models)
+        report = run_loop(store, rules, settings, on_model=keep_models, negatives_store=negatives_store)
         final_rules = [SeedRule(**rule) for rule in report["final_seed_rules"]]
         recalled = store.recalled(final_rules).dropDuplicates(["id"])
         out = pages.join(recalled, "id", "left").withColumn(
@@ -60,6 +68,8 @@ def run(spark, job) -> dict:
         rejects = write_with_rejects(out, job.output)
     finally:
         store.close()
+        if negatives_store is not None:
+            negatives_store.close()
     # written after the data: Spark's overwrite clears the output folder
     for name in sorted(os.listdir(models_dir)):
         with open(os.path.join(models_dir, name), "rb") as handle:

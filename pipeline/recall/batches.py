@@ -149,6 +149,26 @@ def apply_iteration(
     )
 
 
+def keep_backed(batch: pa.RecordBatch, iteration: int, backed: dict[str, set[str]]) -> pa.RecordBatch:
+    """Undo this iteration's collection of a page as a target its site does not back (`backed[target]`:
+    the sites whose own pages make the case, see domain_rule.backed_sites). A page whose first recall
+    was this collection is no longer recalled (an earlier seed or collection would be older)."""
+    collected = _column(batch, "collected")
+    sites = _column(batch, "site")
+    keep = [label is None or site in backed.get(label, ()) for label, site in zip(collected, sites, strict=True)]
+    if all(keep):
+        return batch
+    first = _column(batch, "first_iteration")
+    new_collected = [label if ok else None for label, ok in zip(collected, keep, strict=True)]
+    new_first = [None if not ok and f == iteration else f for f, ok in zip(first, keep, strict=True)]
+    batch = batch.set_column(
+        batch.schema.get_field_index("collected"), "collected", pa.array(new_collected, pa.string())
+    )
+    return batch.set_column(
+        batch.schema.get_field_index("first_iteration"), "first_iteration", pa.array(new_first, pa.int32())
+    )
+
+
 def with_empty_state(batch: pa.RecordBatch) -> pa.RecordBatch:
     """A prepared batch with zero scores and no decisions yet (before the first iteration)."""
     n = batch.num_rows

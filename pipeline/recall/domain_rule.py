@@ -98,9 +98,53 @@ def promote(
                 **{t: site[t] for t in TARGETS},
                 "promoted": promoted,
                 "new_prefixes": sorted(annotated),
+                "why": {t: explain(site, t, settings, t in promoted) for t in TARGETS if site[t] > 0},
             }
         )
     return site_rows, new_rules
+
+
+def backed_sites(table: list[dict], settings: DomainRuleSettings = DomainRuleSettings()) -> dict[str, set[str]]:
+    """Per target, the sites whose pages back a page-level collection: the Wilson lower bound of the
+    site's share of pages collected firmly as that target is above `domain_share` (the rule's own test,
+    without dominance), or the site has fewer than `min_pages` pages (too few to judge: its pages'
+    own scores stand). Where targets are rare, a model that is wrong on 1% of the `other` pages
+    collects a few pages of many `other` sites: 3 of 100 pages of a site are no evidence that it holds
+    code, while 3 of 6 are."""
+    sites: dict[str, dict] = {}
+    for row in table:
+        site = sites.setdefault(row["site"], {"pages": 0} | {t: 0 for t in TARGETS})
+        site["pages"] += row["pages"]
+        for target in TARGETS:
+            site[target] += row[target]
+    return {
+        target: {
+            name
+            for name, site in sites.items()
+            if site["pages"] < settings.min_pages
+            or share_lower_bound(site[target], site["pages"], settings.confidence_z) > settings.domain_share
+        }
+        for target in TARGETS
+    }
+
+
+def explain(row: dict, target: str, settings: DomainRuleSettings, promoted: bool) -> str:
+    """Why a site was (or was not) promoted as `target`, in the rule's own numbers."""
+    hits, pages = row[target], row["pages"]
+    bound = share_lower_bound(hits, pages, settings.confidence_z)
+    others = {t: row[t] for t in TARGETS if t != target}
+    counted = f"{hits} of {pages} pages collected as {target} with a firm score ({hits / max(pages, 1):.0%}"
+    counted += f", lower bound {bound:.2f})" if settings.confidence_z > 0 else ")"
+    if promoted:
+        versus = ", ".join(f"{t} {n}" for t, n in others.items())
+        dominance = f"; {target} >= {settings.dominance:g} x ({versus})" if settings.dominance > 0 else ""
+        return f"promoted: {counted} > {settings.domain_share:g}{dominance}"
+    if pages < settings.min_pages:
+        return f"not promoted: {pages} page(s), fewer than {settings.min_pages}"
+    if bound <= settings.domain_share:
+        return f"not promoted: {counted}, not above {settings.domain_share:g}"
+    rival = max(others, key=others.get)
+    return f"not promoted: {counted}, but {rival} {others[rival]}: {target} needs {settings.dominance:g} x as many"
 
 
 def share_lower_bound(hits: int, total: int, z: float) -> float:

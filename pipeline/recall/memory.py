@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.recall import TARGETS, batches
-from pipeline.recall.seeds import SeedRule
+from pipeline.recall.seeds import RuleIndex, SeedRule
 from pipeline.recall.thresholds import histogram
 
 
@@ -45,17 +45,21 @@ class MemoryPageStore:
             chosen += [(target, lines[i]) for i in rows]
         return chosen
 
-    def negatives(self, rules, count, seed, exclude_collected):
+    def negatives(self, rules, count, seed, exclude_collected, exclude_seed_sites=False):
+        """(site, line) of up to `count` random pages under no seed rule (see the PageStore protocol)."""
         table = self._with_rules(rules)
-        eligible = np.array([label is None for label in table.column("seed_label").to_pylist()])
+        eligible = np.array([label is None for label in table.column("seed_label").to_pylist()], dtype=bool)
         if exclude_collected:
-            eligible &= np.array([c is None for c in table.column("collected").to_pylist()])
+            eligible &= np.array([c is None for c in table.column("collected").to_pylist()], dtype=bool)
+        if exclude_seed_sites:
+            index = RuleIndex(rules)
+            eligible &= np.array([not index.covers_site(s) for s in table.column("site").to_pylist()], dtype=bool)
         rows = np.nonzero(eligible)[0]
         rng = np.random.default_rng(seed)
         if len(rows) > count:
             rows = np.sort(rng.choice(rows, count, replace=False))
-        lines = table.column("line").to_pylist()
-        return [lines[i] for i in rows]
+        lines, sites = table.column("line").to_pylist(), table.column("site").to_pylist()
+        return [(sites[i], lines[i]) for i in rows]
 
     def score(self, models):
         self.state = [batches.rescore(b, models) for b in self.state]
@@ -70,6 +74,11 @@ class MemoryPageStore:
         table = self.table()
         labels = table.column("collected").to_pylist()
         return {t: labels.count(t) for t in TARGETS}, batches.domain_table(table, firm)
+
+    def keep_backed(self, iteration, backed):
+        self.state = [batches.keep_backed(b, iteration, backed) for b in self.state]
+        labels = self.table().column("collected").to_pylist()
+        return {t: labels.count(t) for t in TARGETS}
 
     def recalled(self, rules: list[SeedRule]) -> pa.Table:
         """id, recall_label, recall_score, recall_iteration for every page (label null: not recalled)."""

@@ -105,6 +105,10 @@ class RuleIndex:
         for site_rules in self.by_site.values():
             site_rules.sort(key=lambda r: (-len(r.prefix), r.iteration, r.target))
 
+    def covers_site(self, site: str) -> bool:
+        """Whether any rule (of any prefix) names this site or a parent domain of it."""
+        return any(candidate in self.by_site for candidate in _site_suffixes(site))
+
     def match(self, site: str, path: str) -> SeedRule | None:
         for candidate in _site_suffixes(site):
             for rule in self.by_site.get(candidate, ()):

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.recall import TARGETS, batches
+from pipeline.recall.seeds import RuleIndex
 from pipeline.spark import map_batches
 
 RECALL_SCHEMA = pa.schema(
@@ -66,13 +67,16 @@ class SparkPageStore:
         counts = {row["seed_label"]: row["count"] for row in rows}
         return {t: counts.get(t, 0) for t in TARGETS}
 
-    def _sample_lines(self, df, count: int, seed: int) -> list[str]:
+    def _sample_rows(self, df, count: int, seed: int, columns: tuple[str, ...]) -> list[tuple]:
         available = df.count()
         if available == 0 or count <= 0:
             return []
         if available > count:
             df = df.sample(fraction=min(1.0, 1.2 * count / available), seed=seed)
-        return [row["line"] for row in df.select("line").limit(count).collect()]
+        return [tuple(row[c] for c in columns) for row in df.select(*columns).limit(count).collect()]
+
+    def _sample_lines(self, df, count: int, seed: int) -> list[str]:
+        return [line for (line,) in self._sample_rows(df, count, seed, ("line",))]
 
     def positives(self, rules, per_target, seed):
         from pyspark.sql import functions as F
@@ -84,13 +88,19 @@ class SparkPageStore:
             for line in self._sample_lines(state.where(F.col("seed_label") == t), per_target, seed)
         ]
 
-    def negatives(self, rules, count, seed, exclude_collected):
+    def negatives(self, rules, count, seed, exclude_collected, exclude_seed_sites=False):
+        """(site, line) of up to `count` random pages under no seed rule (see the PageStore protocol)."""
         from pyspark.sql import functions as F
 
         eligible = self._with_rules(rules).where(F.col("seed_label").isNull())
         if exclude_collected:
             eligible = eligible.where(F.col("collected").isNull())
-        return self._sample_lines(eligible, count, seed)
+        if exclude_seed_sites and rules:
+            index = RuleIndex(list(rules))
+            # a plain lambda: Spark reads a type-hinted function's hints as a pandas UDF's and warns
+            covered = F.udf(lambda site: index.covers_site(site), "boolean")
+            eligible = eligible.where(~covered(F.col("site")))
+        return self._sample_rows(eligible, count, seed, ("site", "line"))
 
     def score(self, models):
         shared = self.spark.sparkContext.broadcast(models)
@@ -128,6 +138,17 @@ class SparkPageStore:
         active = grouped.where(sum(F.col(t) for t in TARGETS) > 0).select("site").distinct()
         table = grouped.join(active, "site").collect()
         return {t: counts.get(t, 0) for t in TARGETS}, [row.asDict() for row in table]
+
+    def keep_backed(self, iteration, backed):
+        from pyspark.sql import functions as F
+
+        frozen = {t: set(sites) for t, sites in backed.items()}
+        self._map(lambda batch: batches.keep_backed(batch, iteration, frozen))
+        counts = {
+            row["collected"]: row["count"]
+            for row in self.state.where(F.col("collected").isNotNull()).groupBy("collected").count().collect()
+        }
+        return {t: counts.get(t, 0) for t in TARGETS}
 
     def recalled(self, rules):
         state = self._with_rules(rules)
