@@ -50,7 +50,7 @@ from pipeline.tokenize.tokenizer import load_tokenizer  # noqa: E402
 
 DATA = Path(os.path.expanduser(os.environ.get("CORPUS_BENCH_DATA", "~/.cache/code-corpus-bench")))
 REPOS = DATA / "repos" / "q1"
-CACHE = DATA / "mix" / "v2"
+CACHE = DATA / "mix" / "v3"  # v3: sidecars with category and shares
 MB = 1e6
 # characters of text per input: different sizes, each group well over 1M tokens
 BUDGETS = {"code_a": 24_000_000, "code_b": 8_000_000, "docs": 9_000_000, "prose": 6_000_000}

@@ -15,7 +15,7 @@ from pipeline.repo.samples import SAMPLES_SCHEMA, SampleOptions, samples_table
 from pipeline.repo.spark import sample_totals, with_repo_parts
 
 # Input columns the samples are built from (others are per-file and cannot survive concatenation).
-NEEDED = ["id", "source", "repo_name", "path", "language", "content", "size_bytes", "license"]
+NEEDED = ["id", "source", "repo_name", "path", "language", "content", "size_bytes", "license", "source_format"]
 
 
 def run(spark, job) -> dict:

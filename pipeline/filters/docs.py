@@ -126,6 +126,52 @@ def category(language: str | None, source_format: str | None, url: str | None = 
     return "text (no language)" if url else "(unknown)"
 
 
+# ---- a document's category, for the tokenize sidecar and `corpus mix` ----------------------------
+
+ISSUES_SOURCE = "github-issues"  # pipeline/sources/issues.py SOURCE (not imported: it pulls in the ingest)
+WEB_SOURCE = "commoncrawl"  # pipeline/web/pages.py SOURCE: pages of the Common Crawl ingest
+NOTEBOOK = "notebook"
+CODE = "code"
+ISSUES = "issues"
+WEB = "web"
+UNKNOWN_CATEGORY = "unknown"
+
+
+def is_notebook(source_format: str | None, path: str | None = None) -> bool:
+    """A notebook row: its `source_format` says so; without one, a `.ipynb` path (rows read without
+    the column, e.g. by `corpus repo-samples`)."""
+    if source_format:
+        return source_format.startswith(NOTEBOOK)
+    return bool(path) and path.lower().endswith(".ipynb")
+
+
+@functools.lru_cache(maxsize=4096)
+def document_category(
+    source: str | None,
+    language: str | None,
+    source_format: str | None = None,
+    sample: bool = False,
+) -> str:
+    """What a document is, as the tokenize sidecar's `category` column says and `[mix.groups]` clauses
+    match it: `notebook` (source_format notebook:*), `issues` (GitHub issue threads), `web` (Common Crawl
+    pages), `code` (repository samples, whatever is inside them, and files of a code language), `text`
+    (documentation files, and rows without a programming language: an imported natural-language
+    dataset), the spec's kind for other files (`data`, `markup`), `unknown` for a language no spec has.
+    The same rules as `category` for file rows."""
+    if source_format and source_format.startswith(NOTEBOOK):
+        return NOTEBOOK
+    if source == ISSUES_SOURCE:
+        return ISSUES
+    if source == WEB_SOURCE:
+        return WEB
+    if sample:
+        return CODE
+    if not language:
+        return TEXT
+    found = category(language, source_format)
+    return UNKNOWN_CATEGORY if found == "(unknown)" else found
+
+
 def category_breakdown(dataset) -> list[dict] | None:
     """Rows and bytes per category of a files-like dataset (a `pyarrow.dataset.Dataset`; None without
     a `language` column)."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from pipeline.config import UsageError
 from pipeline.mix.inputs import Catalog
-from pipeline.mix.plan import MixPlan
+from pipeline.mix.plan import CATEGORY_NOTE, MixPlan
 from pipeline.tokenize.mmidx import DTYPE_CODES, INDEX_HEADER, INDEX_VERSION
 
 BLEND_TXT = "blend.txt"  # for Megatron's --data-args-path
@@ -113,6 +113,12 @@ def write_blend(output: str, datasets: list[dict], plan: MixPlan, materialized: 
         "how": "megatron: --data-args-path blend.txt (or --data-path with data_path's items); "
         "--train-samples about total_tokens / --seq-length realizes the plan's epochs",
         "datasets": datasets,
+        # per group, wanted tokens by category: the text / notebook shares of repository samples (by bytes)
+        # counted as text / notebook, so estimated
+        "categories": {
+            group.name: {entry.category: round(entry.wanted) for entry in group.categories} for group in plan.groups
+        },
+        "categories_note": CATEGORY_NOTE,
     }
     with open(os.path.join(output, BLEND_JSON), "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=2)

@@ -1,9 +1,10 @@
-"""The token folders a mix reads: checked, and every document reduced to two small numbers.
+"""The token folders a mix reads: checked, and every document reduced to a few small numbers.
 
 Each document of each input shard gets a *kind* (an index into the distinct combinations of input,
-language, nl_language, source and recall_label: few, however many documents there are), read from the
-shard's `.docs.parquet` sidecar, and keeps its token count from the `.idx`. Tokens stay on disk:
-the `.bin` files are memory-mapped only when documents are copied.
+language, nl_language, source, recall_label and category: few, however many documents there are), read
+from the shard's `.docs.parquet` sidecar, keeps its token count from the `.idx`, and its text and
+notebook shares (float32) from the sidecar. Tokens stay on disk: the `.bin` files are read only when
+documents are copied.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.config import UsageError
 from pipeline.io import manifest, storage
 from pipeline.tokenize.mmidx import IndexFormatError, TokenShard
-from pipeline.tokenize.partition import DOCUMENT_COLUMNS, DOCUMENTS_SUFFIX, UNKNOWN
+from pipeline.tokenize.partition import DOCUMENT_COLUMNS, DOCUMENTS_SUFFIX, SHARE_COLUMNS, UNKNOWN
 
 TOKEN_STAGES = ("tokenize", "mix")  # a materialized mix is a token folder too
 
@@ -44,7 +46,11 @@ class Catalog:
     shard_offsets: np.ndarray  # int64, global number of each shard's first document, plus the total
     lengths: np.ndarray  # int64 tokens per document
     kinds: np.ndarray  # int32, index into `kind_table`
-    kind_table: list[dict] = field(default_factory=list)  # input, language, nl_language, source, recall_label
+    # float32 per document: the share of its bytes that is documentation text / notebooks (sidecar)
+    text_shares: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    notebook_shares: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    # input, language, nl_language, source, recall_label, category
+    kind_table: list[dict] = field(default_factory=list)
     tokenizer: dict = field(default_factory=dict)
 
     @property
@@ -84,6 +90,13 @@ def open_input(uri: str, index: int) -> TokenInput:
             uri,
             "has no per-document metadata (written by an older `corpus tokenize`); rerun `corpus tokenize "
             "--overwrite` on it",
+        )
+    missing = [c for c in (*DOCUMENT_COLUMNS, *SHARE_COLUMNS) if c not in (metadata.get("columns") or ())]
+    if missing:
+        raise _fail(
+            uri,
+            f"its document sidecars have no {', '.join(missing)} (written by an older `corpus "
+            f"{written.get('stage')}`); rerun `corpus {written.get('stage')} --overwrite` on it",
         )
     if not written.get("tokenizer", {}).get("sha256"):
         raise _fail(uri, "its manifest records no tokenizer; rerun `corpus tokenize --overwrite` on it")
@@ -126,11 +139,15 @@ def open_catalog(uris: list[str]) -> Catalog:
     if not shards:
         raise UsageError(f"the inputs ({', '.join(uris)}) hold no documents")
     kind_index: dict[tuple, int] = {}
-    kinds, lengths = [], []
+    kinds, lengths, text_shares, notebook_shares = [], [], [], []
     for token_input in inputs:
         for shard in token_input.shards:
-            kinds.append(_shard_kinds(shard, token_input.index, kind_index, token_input.uri))
+            table = _read_sidecar(shard, token_input.uri)
+            kinds.append(_shard_kinds(table, token_input.index, kind_index))
             lengths.append(shard.sequence_lengths.astype(np.int64))
+            for name, into in zip(SHARE_COLUMNS, (text_shares, notebook_shares), strict=True):
+                values = table.column(name).to_numpy().astype(np.float32)  # nulls (none written) become NaN
+                into.append(np.nan_to_num(values, nan=0.0))
     offsets = np.zeros(len(shards) + 1, np.int64)
     np.cumsum([len(s) for s in shards], out=offsets[1:])
     table = [dict(zip(("input", *DOCUMENT_COLUMNS), key, strict=True)) for key in kind_index]
@@ -140,20 +157,26 @@ def open_catalog(uris: list[str]) -> Catalog:
         shard_offsets=offsets,
         lengths=np.concatenate(lengths),
         kinds=np.concatenate(kinds).astype(np.int32),
+        text_shares=np.concatenate(text_shares),
+        notebook_shares=np.concatenate(notebook_shares),
         kind_table=table,
         tokenizer=tokenizer,
     )
 
 
-def _shard_kinds(shard: TokenShard, input_index: int, kind_index: dict[tuple, int], uri: str) -> np.ndarray:
-    """Each document's kind: its sidecar's columns, combined through their dictionaries (no per-row Python)."""
+def _read_sidecar(shard: TokenShard, uri: str) -> pa.Table:
     path = shard.prefix + DOCUMENTS_SUFFIX
     try:
-        table = pq.read_table(path, columns=list(DOCUMENT_COLUMNS))
-    except (FileNotFoundError, OSError) as error:
+        table = pq.read_table(path, columns=[*DOCUMENT_COLUMNS, *SHARE_COLUMNS])
+    except (FileNotFoundError, OSError, pa.ArrowInvalid) as error:
         raise _fail(uri, f"{os.path.basename(path)}: {error}; rerun `corpus tokenize --overwrite`") from None
     if table.num_rows != len(shard):
         raise _fail(uri, f"{os.path.basename(path)} has {table.num_rows} rows for {len(shard)} documents")
+    return table
+
+
+def _shard_kinds(table: pa.Table, input_index: int, kind_index: dict[tuple, int]) -> np.ndarray:
+    """Each document's kind: its sidecar's columns, combined through their dictionaries (no per-row Python)."""
     codes = np.zeros(table.num_rows, np.int64)
     dictionaries = []
     for name in DOCUMENT_COLUMNS:

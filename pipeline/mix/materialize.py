@@ -7,8 +7,8 @@ then put in one seeded random order (inputs interleaved, not one after another) 
 order, into shards of about --shard-tokens tokens. Every draw comes from numpy's PCG64 seeded by
 (--seed, part number), so the same inputs and settings give the same bytes on every run.
 
-Memory: the plan holds ~16 bytes per input document (its kind and token count) and 8 per document
-written; tokens are copied through a bounded buffer, read from the `.bin` files with pread.
+Memory: the plan holds ~20 bytes per input document (its kind, token count, text and notebook shares)
+and 8 per document written; tokens are copied through a bounded buffer, read from the `.bin` files with pread.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.mix.inputs import Catalog, language_key
-from pipeline.mix.plan import MixPlan
+from pipeline.mix.plan import SHARE_BLOCK, MixPlan, kind_categories
 from pipeline.tokenize.mmidx import ShardWriter
-from pipeline.tokenize.partition import DOCUMENT_COLUMNS, DOCUMENTS_SUFFIX, shard_name
+from pipeline.tokenize.partition import DOCUMENT_COLUMNS, DOCUMENTS_SUFFIX, SHARE_COLUMNS, shard_name
 
 COPY_BUFFER_BYTES = 32 << 20  # tokens gathered before one write
 SHUFFLE_STREAM = 2**31 - 1  # the PCG64 stream of the global order (parts use their own numbers)
-MIX_COLUMNS = (*DOCUMENT_COLUMNS, "group")  # the sidecar of a mixed shard
+MIX_KIND_COLUMNS = (*DOCUMENT_COLUMNS, "group")  # the dictionary columns of a mixed shard's sidecar
+MIX_COLUMNS = (*DOCUMENT_COLUMNS, *SHARE_COLUMNS, "group")  # all of its columns, in order
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _sidecar_columns(catalog: Catalog, plan: MixPlan, kind_units: np.ndarray) ->
     """Per sidecar column: its dictionary, and each kind's index into it (-1: null)."""
     units = plan.units()
     columns = {}
-    for name in MIX_COLUMNS:
+    for name in MIX_KIND_COLUMNS:
         values: list = []
         index = np.full(len(catalog.kind_table), -1, np.int32)
         for k, kind in enumerate(catalog.kind_table):
@@ -104,13 +105,16 @@ class _Output:
         self.sequence = 0
         self.writer: _BufferWriter | None = None
         self.kinds: list[np.ndarray] = []
+        self.shares: dict[str, list[np.ndarray]] = {name: [] for name in SHARE_COLUMNS}
         self.finished: list[dict] = []
 
-    def add(self, data: np.ndarray, lengths: np.ndarray, kinds: np.ndarray) -> None:
+    def add(self, data: np.ndarray, lengths: np.ndarray, kinds: np.ndarray, shares: dict[str, np.ndarray]) -> None:
         if self.writer is None:
             self.writer = _BufferWriter(os.path.join(self.folder, shard_name(0, self.sequence)), self.dtype)
         self.writer.add(data, lengths)
         self.kinds.append(kinds)
+        for name in SHARE_COLUMNS:
+            self.shares[name].append(shares[name])
         if self.writer.tokens >= self.shard_tokens:
             self.finish()
 
@@ -123,6 +127,9 @@ class _Output:
         kinds = np.concatenate(self.kinds)
         arrays = []
         for name in MIX_COLUMNS:
+            if name in SHARE_COLUMNS:
+                arrays.append(pa.array(np.concatenate(self.shares[name]).astype(np.float32), pa.float32()))
+                continue
             values, index = self.columns[name]
             codes = index[kinds]
             arrays.append(
@@ -145,6 +152,7 @@ class _Output:
             }
         )
         self.writer, self.kinds = None, []
+        self.shares = {name: [] for name in SHARE_COLUMNS}
         self.sequence += 1
 
     def abort(self) -> None:
@@ -190,7 +198,9 @@ def write_mixed_shards(
                 if os.preadv(files[s], [view[position : position + size]], pointer) != size:
                     raise OSError(f"{catalog.shards[s].prefix}.bin: short read at byte {pointer}")
                 position += size
-            out.add(buffer[: position // itemsize], lengths[:count], kinds[:count])
+            chosen = documents[:count]
+            shares = {"text_share": catalog.text_shares[chosen], "notebook_share": catalog.notebook_shares[chosen]}
+            out.add(buffer[: position // itemsize], lengths[:count], kinds[:count], shares)
             first += count
         out.finish()
     except BaseException:
@@ -203,13 +213,45 @@ def write_mixed_shards(
 
 
 def realized_counts(catalog: Catalog, selection: Selection) -> dict[str, Counter]:
-    """Tokens written by language, source, and (group, language key), for the manifest."""
-    tokens = np.bincount(catalog.kinds[selection.order], weights=catalog.lengths[selection.order])
-    counts = {"language": Counter(), "source": Counter()}
+    """Tokens written by language, source, (group, language key) and category (estimated: the text /
+    notebook shares of documents counted as text / notebook), for the manifest."""
+    tokens, shares = _selected_tokens(catalog, selection)
+    counts = {"language": Counter(), "source": Counter(), "category": Counter()}
     for k, total in enumerate(tokens.tolist()):
         if total:
             kind = catalog.kind_table[k]
             counts["language"][kind.get("language") or "unknown"] += int(total)
             counts["source"][kind.get("source") or "unknown"] += int(total)
             counts.setdefault("language_key", Counter())[language_key(kind)] += int(total)
+            counts["category"].update(kind_categories(kind, int(total), shares[k]))
+    counts["category"] = Counter({name: round(value) for name, value in counts["category"].items()})
     return counts
+
+
+def realized_categories(
+    catalog: Catalog, plan: MixPlan, kind_units: np.ndarray, selection: Selection
+) -> dict[str, dict[str, float]]:
+    """Tokens written per group and category (estimated as in the plan)."""
+    tokens, shares = _selected_tokens(catalog, selection)
+    units = plan.units()
+    found: dict[str, dict[str, float]] = {}
+    for k, total in enumerate(tokens.tolist()):
+        if total and kind_units[k] >= 0:
+            group = found.setdefault(units[kind_units[k]][0], {})
+            for name, value in kind_categories(catalog.kind_table[k], int(total), shares[k]).items():
+                group[name] = group.get(name, 0.0) + value
+    return found
+
+
+def _selected_tokens(catalog: Catalog, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
+    """Per kind: tokens written, and (tokens × text share, tokens × notebook share) written."""
+    size = len(catalog.kind_table)
+    tokens = np.zeros(size, np.float64)
+    shares = np.zeros((size, 2), np.float64)
+    for first in range(0, len(selection.order), SHARE_BLOCK):
+        documents = selection.order[first : first + SHARE_BLOCK]
+        kinds, lengths = catalog.kinds[documents], catalog.lengths[documents].astype(np.float64)
+        tokens += np.bincount(kinds, weights=lengths, minlength=size)
+        shares[:, 0] += np.bincount(kinds, weights=lengths * catalog.text_shares[documents], minlength=size)
+        shares[:, 1] += np.bincount(kinds, weights=lengths * catalog.notebook_shares[documents], minlength=size)
+    return tokens, shares

@@ -8,6 +8,11 @@ wanted tokens over its available tokens; a group's, the group's wanted over avai
 
 Without --total-tokens the total is the largest that repeats nothing: min over languages of
 `n_i / (target_g * p_i)`.
+
+Every group and language also counts its tokens by category: a document's tokens go to its sidecar
+`category`, except its text / notebook shares (the README, docs and notebooks inside a repository
+sample, by bytes), which go to `text` / `notebook`. So those counts are estimates: a sample's
+documentation is assumed to take as many tokens per byte as its code.
 """
 
 from __future__ import annotations
@@ -20,8 +25,15 @@ import numpy as np
 from pipeline.config import UsageError
 from pipeline.mix.inputs import Catalog, language_key
 from pipeline.mix.settings import Group, MixSettings
+from pipeline.tokenize.partition import UNKNOWN
 
 UNMATCHED = "(no group)"
+TEXT, NOTEBOOK = "text", "notebook"  # where documents' text / notebook shares are counted
+CATEGORY_NOTE = (
+    "tokens by category: each document's by its sidecar category, except the text / notebook shares of "
+    "repository samples (by bytes), counted as text / notebook: estimated from bytes"
+)
+SHARE_BLOCK = 1 << 22  # documents weighted at once (bounds the temporary arrays)
 
 
 @dataclass
@@ -33,6 +45,19 @@ class LanguagePlan:
     wanted: float = 0.0
     epochs: float = 0.0
     capped: bool = False
+    categories: dict[str, float] = field(default_factory=dict)  # available tokens by category (estimated)
+
+
+@dataclass
+class CategoryPlan:
+    category: str
+    available: float  # tokens, estimated (see CATEGORY_NOTE)
+    wanted: float
+    share: float  # of its group's wanted tokens
+
+    @property
+    def epochs(self) -> float:
+        return self.wanted / self.available if self.available else 0.0
 
 
 @dataclass
@@ -44,6 +69,7 @@ class GroupPlan:
     temperature: float
     languages: list[LanguagePlan] = field(default_factory=list)
     wanted: float = 0.0
+    categories: list[CategoryPlan] = field(default_factory=list)  # largest first
 
     @property
     def epochs(self) -> float:
@@ -61,6 +87,14 @@ class MixPlan:
         """(group, language) of every part the mix draws from, in plan order."""
         return [(g.name, lang.language) for g in self.groups for lang in g.languages]
 
+    def categories(self) -> dict[str, float]:
+        """Wanted tokens of the whole mix by category (estimated), largest first."""
+        totals: dict[str, float] = {}
+        for group in self.groups:
+            for entry in group.categories:
+                totals[entry.category] = totals.get(entry.category, 0.0) + entry.wanted
+        return dict(sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def as_dict(self) -> dict:
         return {
             "total_tokens": self.total_tokens,
@@ -75,12 +109,29 @@ class MixPlan:
                     "epochs": round(g.epochs, 4),
                     "temperature": g.temperature,
                     "languages": [
-                        {**asdict(lang), "wanted": round(lang.wanted), "epochs": round(lang.epochs, 4)}
+                        {
+                            **asdict(lang),
+                            "wanted": round(lang.wanted),
+                            "epochs": round(lang.epochs, 4),
+                            "categories": {k: round(v) for k, v in lang.categories.items()},
+                        }
                         for lang in g.languages
+                    ],
+                    "categories": [
+                        {
+                            "category": c.category,
+                            "available_tokens": round(c.available),
+                            "wanted_tokens": round(c.wanted),
+                            "share": c.share,
+                            "epochs": round(c.epochs, 4),
+                        }
+                        for c in g.categories
                     ],
                 }
                 for g in self.groups
             ],
+            "categories": {name: round(tokens) for name, tokens in self.categories().items()},
+            "categories_note": CATEGORY_NOTE,
             "unused_tokens": self.unused,
         }
 
@@ -132,12 +183,34 @@ def group_counts(catalog: Catalog, groups: list[Group]) -> tuple[list[str], np.n
     return names, counts
 
 
+def share_tokens(catalog: Catalog) -> np.ndarray:
+    """Per kind, (tokens × text share, tokens × notebook share) summed over its documents (float64)."""
+    totals = np.zeros((len(catalog.kind_table), 2), np.float64)
+    for first in range(0, len(catalog.lengths), SHARE_BLOCK):
+        part = slice(first, first + SHARE_BLOCK)
+        kinds, lengths = catalog.kinds[part], catalog.lengths[part].astype(np.float64)
+        for column, shares in enumerate((catalog.text_shares[part], catalog.notebook_shares[part])):
+            totals[:, column] += np.bincount(kinds, weights=lengths * shares, minlength=len(totals))
+    return totals
+
+
+def kind_categories(kind: dict, tokens: int, shares: np.ndarray) -> dict[str, float]:
+    """A kind's tokens by category: its own category, less its text / notebook shares."""
+    text, notebook = float(shares[0]), float(shares[1])
+    found = {(kind.get("category") or UNKNOWN): max(tokens - text - notebook, 0.0)}
+    found[TEXT] = found.get(TEXT, 0.0) + text
+    found[NOTEBOOK] = found.get(NOTEBOOK, 0.0) + notebook
+    return {name: value for name, value in found.items() if value > 0}
+
+
 def make_plan(catalog: Catalog, settings: MixSettings) -> tuple[MixPlan, np.ndarray]:
     """The plan, and each kind's unit (index into plan.units(), -1: not in the mix)."""
     shares = settings.target_shares()
     groups = {g.name: g for g in settings.group_list()}
     kind_groups, counts = group_counts(catalog, list(groups.values()))
+    kind_shares = share_tokens(catalog)
     per_unit: dict[tuple[str, str], list[int]] = {}
+    unit_categories: dict[tuple[str, str], dict[str, float]] = {}
     unused: dict[str, int] = {}
     for k, kind in enumerate(catalog.kind_table):
         group = kind_groups[k]
@@ -145,6 +218,9 @@ def make_plan(catalog: Catalog, settings: MixSettings) -> tuple[MixPlan, np.ndar
             entry = per_unit.setdefault((group, language_key(kind)), [0, 0])
             entry[0] += int(counts[k, 0])
             entry[1] += int(counts[k, 1])
+            found = unit_categories.setdefault((group, language_key(kind)), {})
+            for name, tokens in kind_categories(kind, int(counts[k, 0]), kind_shares[k]).items():
+                found[name] = found.get(name, 0.0) + tokens
         elif counts[k, 0]:
             unused[group] = unused.get(group, 0) + int(counts[k, 0])
     plans = []
@@ -173,7 +249,12 @@ def make_plan(catalog: Catalog, settings: MixSettings) -> tuple[MixPlan, np.ndar
                 temperature=temperature,
                 languages=[
                     LanguagePlan(
-                        lang, languages[lang][0], languages[lang][1], language_share[lang], capped=lang in capped
+                        lang,
+                        languages[lang][0],
+                        languages[lang][1],
+                        language_share[lang],
+                        capped=lang in capped,
+                        categories=unit_categories.get((name, lang), {}),
                     )
                     for lang in ordered
                 ],
@@ -187,6 +268,7 @@ def make_plan(catalog: Catalog, settings: MixSettings) -> tuple[MixPlan, np.ndar
         for lang in group.languages:
             lang.wanted = group.wanted * lang.share
             lang.epochs = lang.wanted / lang.available
+        group.categories = group_categories(group)
     plan = MixPlan(total_tokens=int(total), groups=plans, unused=unused, total_given=settings.total_tokens is not None)
     unit_index = {unit: k for k, unit in enumerate(plan.units())}
     kind_units = np.array(
@@ -197,6 +279,18 @@ def make_plan(catalog: Catalog, settings: MixSettings) -> tuple[MixPlan, np.ndar
         np.int32,
     )
     return plan, kind_units
+
+
+def group_categories(group: GroupPlan) -> list[CategoryPlan]:
+    """The group's tokens by category, available and wanted (each language's at its own epochs)."""
+    available: dict[str, float] = {}
+    wanted: dict[str, float] = {}
+    for lang in group.languages:
+        for name, tokens in lang.categories.items():
+            available[name] = available.get(name, 0.0) + tokens
+            wanted[name] = wanted.get(name, 0.0) + tokens * lang.epochs
+    ordered = sorted(available, key=lambda name: (-wanted[name], -available[name], name))
+    return [CategoryPlan(name, available[name], wanted[name], wanted[name] / (group.wanted or 1)) for name in ordered]
 
 
 def check_epochs(plan: MixPlan, settings: MixSettings) -> None:
@@ -245,6 +339,18 @@ def format_plan(plan: MixPlan, max_languages: int = 12) -> str:
                 f"{'':<10} {f'({len(hidden)} more)':<22} {sum(x.available for x in hidden):>15,} "
                 f"{sum(x.share for x in hidden):>7.1%} {sum(x.wanted for x in hidden):>15,.0f}"
             )
+        if group.categories:
+            lines.append(f"{'':<10} categories (by bytes inside repository samples; share: of the group):")
+            for entry in group.categories:
+                lines.append(
+                    f"{'':<10} {'= ' + entry.category[:20]:<22} {entry.available:>15,.0f} {entry.share:>7.1%} "
+                    f"{entry.wanted:>15,.0f} {entry.epochs:>7.2f}"
+                )
+    categories = plan.categories()
+    total = sum(categories.values()) or 1
+    if categories:
+        shown = ", ".join(f"{name} {tokens / total:.1%}" for name, tokens in categories.items())
+        lines.append(f"mix by category (by bytes inside repository samples): {shown}")
     for name, tokens in sorted(plan.unused.items()):
         lines.append(f"not used: {name}: {tokens:,} tokens (not in --target)")
     return "\n".join(lines)

@@ -12,10 +12,17 @@ import numpy as np
 from pipeline.measure import phase
 from pipeline.mix.blend import write_blend, write_views
 from pipeline.mix.inputs import Catalog, open_catalog
-from pipeline.mix.materialize import MIX_COLUMNS, realized_counts, select_documents, write_mixed_shards
+from pipeline.mix.materialize import (
+    MIX_COLUMNS,
+    MIX_KIND_COLUMNS,
+    realized_categories,
+    realized_counts,
+    select_documents,
+    write_mixed_shards,
+)
 from pipeline.mix.plan import MixPlan, check_epochs, format_plan, make_plan
 from pipeline.mix.settings import MixSettings
-from pipeline.tokenize.partition import DOCUMENTS_SUFFIX
+from pipeline.tokenize.partition import DOCUMENTS_SUFFIX, SHARE_COLUMNS
 
 
 @dataclass
@@ -42,6 +49,7 @@ def write_mix(prepared: Prepared, settings: MixSettings, output: str) -> dict:
     catalog, plan, kind_units = prepared.catalog, prepared.plan, prepared.kind_units
     os.makedirs(output, exist_ok=True)
     realized: dict[tuple[str, str], float]
+    by_category: dict[str, dict[str, float]] = {}
     extra: dict = {}
     if settings.materialize:
         with phase("select"):
@@ -50,6 +58,7 @@ def write_mix(prepared: Prepared, settings: MixSettings, output: str) -> dict:
             shards = write_mixed_shards(catalog, plan, kind_units, selection, output, settings.shard_tokens)
         realized = {unit: float(tokens) for unit, tokens in selection.realized.items()}
         counts = realized_counts(catalog, selection)
+        by_category = realized_categories(catalog, plan, kind_units, selection)
         total = sum(s["tokens"] for s in shards)
         datasets = [
             {
@@ -73,8 +82,14 @@ def write_mix(prepared: Prepared, settings: MixSettings, output: str) -> dict:
             tokens=total,
             tokens_by_language=dict(counts["language"].most_common()),
             tokens_by_source=dict(counts["source"].most_common()),
+            tokens_by_category=dict(counts["category"].most_common()),  # estimated, as in the plan
             shards=shards,
-            document_metadata={"suffix": DOCUMENTS_SUFFIX, "columns": list(MIX_COLUMNS)},
+            document_metadata={
+                "suffix": DOCUMENTS_SUFFIX,
+                "columns": list(MIX_COLUMNS),
+                "kind_columns": list(MIX_KIND_COLUMNS),
+                "share_columns": list(SHARE_COLUMNS),
+            },
         )
     else:
         with phase("views"):
@@ -91,13 +106,16 @@ def write_mix(prepared: Prepared, settings: MixSettings, output: str) -> dict:
     with phase("blend"):
         extra["blend"] = write_blend(output, datasets, plan, settings.materialize)
     extra["tokenizer"] = catalog.tokenizer
-    extra["mix"] = shares_report(plan, realized, datasets if not settings.materialize else None)
+    extra["mix"] = shares_report(plan, realized, datasets if not settings.materialize else None, by_category)
     print_shares(extra["mix"])
     return extra
 
 
-def shares_report(plan: MixPlan, realized: dict, views: list[dict] | None) -> dict:
-    """The plan, with each group's and language's target share, blend share and realized share."""
+def shares_report(
+    plan: MixPlan, realized: dict, views: list[dict] | None, realized_categories: dict | None = None
+) -> dict:
+    """The plan, with each group's and language's target share, blend share and realized share (and,
+    materialized, each group's realized tokens by category)."""
     report = plan.as_dict()
     blend_weight: Counter = Counter()
     for view in views or []:
@@ -119,6 +137,9 @@ def shares_report(plan: MixPlan, realized: dict, views: list[dict] | None) -> di
         if realized:
             group["realized_tokens"] = int(group_realized)
             group["realized_share"] = group_realized / (total_realized or 1)
+            written = (realized_categories or {}).get(group["name"], {})
+            for entry in group["categories"]:
+                entry["realized_tokens"] = round(written.get(entry["category"], 0.0))
     report["realized_tokens"] = int(total_realized) if realized else None
     return report
 

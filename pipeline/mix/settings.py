@@ -1,7 +1,8 @@
 """The mix stage's settings (flags, `[mix]` TOML keys, manifest) and the group definitions they hold.
 
 A group is a named set of documents, chosen by what each document's sidecar says (pipeline/tokenize/
-partition.py: `language`, `nl_language`, `source`, `recall_label`) and which input it came from. A
+partition.py: `language`, `nl_language`, `source`, `recall_label`, `category`) and which input it came
+from. A
 document belongs to the first group, in definition order, with a clause that matches it; a clause
 matches when every field it names holds one of its values (an empty clause matches everything).
 
@@ -12,7 +13,7 @@ In a TOML file (`corpus mix --config mix.toml`):
     language_temperature = 1.5
 
     [mix.groups.code]
-    match = [{source = "github"}, {recall_label = "code"}]
+    match = [{source = "github"}, {source = "github-issues"}, {recall_label = "code"}]
     language_caps = {Markdown = 0.05}     # optional: this group's own caps
     temperature = 2.0                      # optional: this group's own --language-temperature
 
@@ -32,14 +33,15 @@ from dataclasses import dataclass
 from pipeline.stage import setting
 
 DEFAULT_TARGET = "code=0.6,math=0.1,text=0.3"  # DeepSeek-Coder-V2's pre-training composition
-# GitHub files and samples plus pages recalled as code; pages recalled as math; anything else (an
-# imported text dataset, pages that no recall label claims).
+# GitHub files and samples, GitHub issue threads (DeepSeek-Coder-V2 counts them as code-related text
+# inside its code share; pipeline/sources/issues.py SOURCE) and pages recalled as code; pages recalled
+# as math; anything else (an imported text dataset, pages that no recall label claims).
 DEFAULT_GROUPS = {
-    "code": {"match": [{"source": ["github"]}, {"recall_label": ["code"]}]},
+    "code": {"match": [{"source": ["github"]}, {"source": ["github-issues"]}, {"recall_label": ["code"]}]},
     "math": {"match": [{"recall_label": ["math"]}]},
     "text": {"match": [{}]},
 }
-MATCH_FIELDS = ("language", "nl_language", "source", "recall_label", "input")
+MATCH_FIELDS = ("language", "nl_language", "source", "recall_label", "category", "input")
 GROUP_KEYS = ("match", "temperature", "language_caps")
 SHARE_TOLERANCE = 1e-6
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from pipeline.filters import docs
 from pipeline.langs.detect import detect_spec
 from pipeline.langs.registry import LanguageSpec, Registry, default_registry
 from pipeline.repo.extract import NO_IMPORTS_STATUSES, Budget, extract_facts
@@ -61,6 +62,11 @@ SAMPLES_SCHEMA = pa.schema(
         # are a part of a file longer than the budget alone, split at line boundaries
         pa.field("size_tokens", pa.int64()),
         pa.field("n_split_files", pa.int64()),
+        # bytes of the sample's files (as rendered, header included) that are documentation and other text
+        # (pipeline/filters/docs.py `is_text`: README, docs, LICENSE) and notebooks (source_format notebook:*,
+        # else a .ipynb path): what `corpus tokenize` turns into the sidecar's text_share / notebook_share
+        pa.field("text_bytes", pa.int64()),
+        pa.field("notebook_bytes", pa.int64()),
     ]
 )
 
@@ -203,6 +209,7 @@ def repo_samples(
     for a, b in graph.edges:
         outgoing.setdefault(a, []).append(b)
     license_ = next((r.get("license") for r in rows if r.get("license")), None)
+    file_category = [_file_category(row) for row in rows]
     samples = []
     for k, group in enumerate(groups):
         parts = [items[j] for j in group]
@@ -213,6 +220,9 @@ def repo_samples(
         for item in parts:
             if rows[item.file].get("language"):
                 bytes_by_language[rows[item.file]["language"]] += item.bytes
+        bytes_by_category = Counter()
+        for item in parts:
+            bytes_by_category[file_category[item.file]] += item.bytes
         languages = [lang for lang, _ in sorted(bytes_by_language.items(), key=lambda kv: (-kv[1], kv[0]))]
         # The main language is the largest *code* language: a long LICENSE must not make a Go repo "Text".
         code = [lang for lang in languages if (registry.get(lang) or _NO_SPEC).kind == "code"]
@@ -240,6 +250,8 @@ def repo_samples(
                 "repo_part": rows[0].get("repo_part"),
                 "size_tokens": None if prefix_tokens is None else prefix_tokens + sum(item.tokens for item in parts),
                 "n_split_files": len({item.file for item in parts if item.split}),
+                "text_bytes": bytes_by_category[docs.TEXT],
+                "notebook_bytes": bytes_by_category[docs.NOTEBOOK],
             }
         )
     stats = Counter(
@@ -254,6 +266,13 @@ def repo_samples(
     stats.update(f"status_{s}" for s in graph.statuses)
     stats.update(split_stats)
     return samples, stats
+
+
+def _file_category(row: dict) -> str | None:
+    """`notebook`, `text` (documentation: docs.is_text) or None (code and the rest) for a file row."""
+    if docs.is_notebook(row.get("source_format"), row.get("path")):
+        return docs.NOTEBOOK
+    return docs.TEXT if docs.is_text(row.get("language")) else None
 
 
 def _utf8_size(text: str) -> int:

@@ -54,6 +54,8 @@ def sample_totals(output: str) -> dict:
         "n_unparsed_files",
         "n_capped_files",
         "size_bytes",
+        "text_bytes",
+        "notebook_bytes",
     ]
     totals = dict.fromkeys(["samples", *counts], 0)
     repositories = set()

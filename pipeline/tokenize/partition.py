@@ -34,16 +34,39 @@ from pipeline.tokenize.tokenizer import DEFAULT_TOKENIZER, load_tokenizer
 ENCODE_BYTES = 8 << 20
 UNKNOWN = "unknown"  # the language/source key for rows that have none (e.g. web pages' language)
 
-# The input columns the job keeps besides `content` (jobs/tokenization.py selects them): reject rows keep
-# them (content is dropped: it is empty or unusable by definition), and each written document's
-# language, nl_language, source and recall_label go to its shard's document sidecar.
-REJECT_COLUMNS = ["id", "source", "repo_name", "path", "url", "language", "nl_language", "recall_label"]
+# The input columns the job keeps besides `content` (jobs/tokenization.py selects them, as strings; a
+# column an input lacks is null): reject rows keep them (content is dropped: it is empty or unusable by
+# definition), and each written document's language, nl_language, source and recall_label go to its
+# shard's document sidecar, with its category and shares (from source, language, source_format, and
+# a repository sample's text_bytes / notebook_bytes).
+REJECT_COLUMNS = [
+    "id",
+    "source",
+    "repo_name",
+    "path",
+    "url",
+    "language",
+    "nl_language",
+    "recall_label",
+    "source_format",
+    "text_bytes",
+    "notebook_bytes",
+]
 
 # Beside each `part-PPPPP-SSSS.bin`/`.idx`: one Parquet row per document, in .idx order, saying what
 # the document is (`corpus mix` selects documents by it). The .bin/.idx bytes do not depend on it.
+# Kind columns (dictionary-encoded, few values: `[mix.groups]` clauses match them) and per-document
+# shares (float32: the share of the document's bytes that is documentation text / notebooks; 1.0 for a
+# whole text / notebook document, the sample's own for a repository sample, else 0).
 DOCUMENTS_SUFFIX = ".docs.parquet"
-DOCUMENT_COLUMNS = ("language", "nl_language", "source", "recall_label")
-DOCUMENTS_SCHEMA = pa.schema([pa.field(name, pa.dictionary(pa.int32(), pa.string())) for name in DOCUMENT_COLUMNS])
+DOCUMENT_COLUMNS = ("language", "nl_language", "source", "recall_label", "category")
+SHARE_COLUMNS = ("text_share", "notebook_share")
+DOCUMENTS_SCHEMA = pa.schema(
+    [pa.field(name, pa.dictionary(pa.int32(), pa.string())) for name in DOCUMENT_COLUMNS]
+    + [pa.field(name, pa.float32()) for name in SHARE_COLUMNS]
+)
+# What the kind columns are computed from (not written): the input columns of `document_kinds`.
+KIND_INPUTS = ("language", "nl_language", "source", "recall_label", "source_format", "path", "repo_name")
 
 OUTCOME_SCHEMA = pa.schema(
     [
@@ -55,6 +78,7 @@ OUTCOME_SCHEMA = pa.schema(
         pa.field("bytes", pa.int64()),
         pa.field("tokens_by_language", pa.string()),  # JSON objects: small, and one schema for both kinds
         pa.field("tokens_by_source", pa.string()),
+        pa.field("tokens_by_category", pa.string()),  # text/notebook shares of samples counted apart
         *[pa.field(name, pa.string()) for name in REJECT_COLUMNS],
         pa.field(REASON, pa.string()),
     ]
@@ -127,11 +151,12 @@ class _ShardRoller:
         self.fim_documents = 0
         self.by_language: Counter = Counter()
         self.by_source: Counter = Counter()
-        self.documents: dict[str, list[pa.Array]] = {name: [] for name in DOCUMENT_COLUMNS}
+        self.by_category: Counter = Counter()
+        self.documents: dict[str, list[pa.Array]] = {name: [] for name in (*DOCUMENT_COLUMNS, *SHARE_COLUMNS)}
 
     def add(self, tokens, lengths, modes, columns: dict[str, pa.Array]) -> Iterator[dict]:
-        """Write documents (`columns`: their DOCUMENT_COLUMNS); yields an outcome row for each shard this
-        fills."""
+        """Write documents (`columns`: their DOCUMENT_COLUMNS and SHARE_COLUMNS, see `document_columns`);
+        yields an outcome row for each shard this fills."""
         ends = np.cumsum(lengths)
         first = 0
         while first < len(lengths):
@@ -160,6 +185,9 @@ class _ShardRoller:
             keys[name] = pc.fill_null(keys[name], UNKNOWN)
         for name in DOCUMENT_COLUMNS:
             self.documents[name].append(keys[name])
+        for name in SHARE_COLUMNS:
+            self.documents[name].append(columns[name])
+        self.by_category.update(category_tokens(keys["category"], columns, lengths))
         for key, counter in ((keys["language"], self.by_language), (keys["source"], self.by_source)):
             codes = pc.dictionary_encode(key)
             sums = np.bincount(
@@ -170,7 +198,8 @@ class _ShardRoller:
     def _write_documents(self, prefix: str) -> None:
         """The shard's document sidecar, under a temporary name renamed into place (before the .idx)."""
         table = pa.table(
-            [pc.dictionary_encode(pa.concat_arrays(self.documents[name])) for name in DOCUMENT_COLUMNS],
+            [pc.dictionary_encode(pa.concat_arrays(self.documents[name])) for name in DOCUMENT_COLUMNS]
+            + [pa.concat_arrays(self.documents[name]) for name in SHARE_COLUMNS],
             schema=DOCUMENTS_SCHEMA,
         )
         final = prefix + DOCUMENTS_SUFFIX
@@ -192,6 +221,7 @@ class _ShardRoller:
             "bytes": files.bytes + os.path.getsize(files.prefix + DOCUMENTS_SUFFIX),
             "tokens_by_language": json.dumps(dict(sorted(self.by_language.items()))),
             "tokens_by_source": json.dumps(dict(sorted(self.by_source.items()))),
+            "tokens_by_category": json.dumps({k: round(v) for k, v in sorted(self.by_category.items())}),
         }
         self.writer = None
         self.sequence += 1
@@ -206,6 +236,61 @@ class _ShardRoller:
 def _column(batch: pa.RecordBatch, name: str) -> pa.Array:
     index = batch.schema.get_field_index(name)
     return batch.column(index) if index >= 0 else pa.nulls(batch.num_rows, pa.string())
+
+
+def document_columns(batch: pa.RecordBatch) -> dict[str, pa.Array]:
+    """The sidecar's columns of a batch of documents: the kind columns as given, plus each document's
+    `category` (pipeline/filters/docs.py `document_category`) and its text / notebook shares (whole
+    documents: 1.0 or 0.0; repository samples: text_bytes / notebook_bytes over the content's bytes;
+    0 where the input does not say). Reads whichever of the columns the input has."""
+    from pipeline.filters import docs
+
+    n = batch.num_rows
+    values = {name: pc.cast(_column(batch, name), pa.string()).to_pylist() for name in KIND_INPUTS}
+    shares = {}
+    for name in ("text_bytes", "notebook_bytes"):
+        column = _column(batch, name)
+        shares[name] = pc.cast(column, pa.int64()) if column.type != pa.int64() else column
+    sample = pc.or_kleene(pc.is_valid(shares["text_bytes"]), pc.is_valid(shares["notebook_bytes"]))
+    sample = sample.to_numpy(zero_copy_only=False)
+    categories = []
+    for k in range(n):
+        # a sample from an older `corpus repo-samples` (no byte columns): many files, no path of its own
+        is_sample = bool(sample[k]) or (
+            values["path"][k] is None and values["repo_name"][k] is not None and values["language"][k] is not None
+        )
+        categories.append(
+            docs.document_category(values["source"][k], values["language"][k], values["source_format"][k], is_sample)
+        )
+    category = np.array(categories, dtype=object)
+    size = np.maximum(pc.binary_length(batch.column("content")).to_numpy(zero_copy_only=False), 1)
+    text = pc.fill_null(shares["text_bytes"], 0).to_numpy(zero_copy_only=False) / size
+    notebook = pc.fill_null(shares["notebook_bytes"], 0).to_numpy(zero_copy_only=False) / size
+    text, notebook = np.clip(text, 0, 1), np.clip(notebook, 0, 1)
+    notebook = np.minimum(notebook, 1 - text)
+    code = category == docs.CODE
+    text_share = np.where(category == docs.TEXT, 1.0, np.where(code, text, 0.0))
+    notebook_share = np.where(category == docs.NOTEBOOK, 1.0, np.where(code, notebook, 0.0))
+    columns = {name: _column(batch, name) for name in DOCUMENT_COLUMNS if name != "category"}
+    columns["category"] = pa.array(categories, pa.string())
+    columns["text_share"] = pa.array(text_share.astype(np.float32), pa.float32())
+    columns["notebook_share"] = pa.array(notebook_share.astype(np.float32), pa.float32())
+    return columns
+
+
+def category_tokens(categories: pa.Array, columns: dict[str, pa.Array], lengths) -> dict[str, float]:
+    """Tokens by category, a document's text / notebook shares counted as `text` / `notebook` (estimated
+    from bytes: the tokens of a repository sample's README are its tokens times its text share)."""
+    lengths = np.asarray(lengths, np.float64)
+    text = columns["text_share"].to_numpy(zero_copy_only=False) * lengths
+    notebook = columns["notebook_share"].to_numpy(zero_copy_only=False) * lengths
+    codes = pc.dictionary_encode(categories)
+    indices = codes.indices.to_numpy(zero_copy_only=False)
+    whole = np.bincount(indices, weights=lengths - text - notebook, minlength=len(codes.dictionary))
+    totals = Counter(dict(zip(codes.dictionary.to_pylist(), whole.tolist(), strict=True)))
+    totals["text"] += float(text.sum())
+    totals["notebook"] += float(notebook.sum())
+    return {name: value for name, value in totals.items() if value > 0}
 
 
 def tokenize_partition(
@@ -236,7 +321,7 @@ def tokenize_partition(
                     settings.fim,
                     settings.append_eos,
                 )
-                columns = {name: _column(part, name) for name in DOCUMENT_COLUMNS}
+                columns = document_columns(part)
                 rows += roller.add(encoded.tokens, encoded.lengths, encoded.modes, columns)
             if rows:
                 yield pa.RecordBatch.from_pylist(rows, schema=OUTCOME_SCHEMA)

@@ -17,9 +17,11 @@ from pipeline.tokenize.tokenizer import load_tokenizer
 
 
 def write_tokens(folder, rows: list[dict], shard_tokens: int = 10**9, partitions: int = 1, tokenizer="deepseek"):
-    """`rows` (id, content, language, source, recall_label, nl_language) -> a finished token folder."""
+    """`rows` (id, content, language, source, recall_label, nl_language; repo_name, path, url,
+    source_format, text_bytes, notebook_bytes) -> a finished token folder."""
     folder.mkdir(parents=True)
-    columns = ["id", "content", "source", "language", "nl_language", "recall_label"]
+    columns = ["id", "content", "source", "language", "nl_language", "recall_label", "repo_name", "path", "url"]
+    columns += ["source_format", "text_bytes", "notebook_bytes"]
     rows = [{name: row.get(name) for name in columns} for row in rows]  # from_pylist reads the first row's keys
     settings = TokenizeSettings(tokenizer=tokenizer, fim=FimSettings(fim_rate=0.0), shard_tokens=shard_tokens)
     shards = []

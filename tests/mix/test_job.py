@@ -54,6 +54,10 @@ def test_blend_over_views(token_folders, tmp_path, capsys):
         assert sum(len(d) for d in read_view(prefix)) == dataset["tokens"]
         by_group[dataset["group"]] = by_group.get(dataset["group"], 0) + weight
     assert by_group == pytest.approx({"code": 0.6, "math": 0.1, "text": 0.3})
+    # tokens by category per group, printed with the plan and in blend.json
+    assert "categories (by bytes inside repository samples" in out and "mix by category" in out
+    assert set(listed["categories"]) == {"code", "math", "text"} and listed["categories"]["math"].keys() == {"web"}
+    assert sum(listed["categories"]["code"].values()) == pytest.approx(0.6 * listed["total_tokens"], abs=3)
 
     # a view holds exactly its part's documents of its shard, in shard order
     view = next(d for d in listed["datasets"] if d["group"] == "code" and d["language"] == "Rust")

@@ -125,3 +125,25 @@ def test_a_materialized_mix_is_a_token_folder_for_the_next_mix(mixed, tmp_path):
     written = json.load(open(output / "_manifest.json"))
     assert {g["name"] for g in written["mix"]["groups"]} == {"code", "math", "text"}
     assert np.isclose(sum(g["blend_share"] for g in written["mix"]["groups"]), 1.0)
+
+
+def test_mixed_shards_keep_categories_and_shares(mixed):
+    """The mixed sidecar carries each document's category and shares; the manifest counts the written
+    tokens by category, per group and in all."""
+    tokens, by_category = 0, collections.Counter()
+    for prefix in shard_prefixes(mixed["one"]):
+        table = pq.read_table(prefix + ".docs.parquet").to_pylist()
+        lengths = TokenShard(prefix).sequence_lengths.tolist()
+        for row, length in zip(table, lengths, strict=True):
+            expected = {"web": (0.0, 0.0), "code": (0.0, 0.0), "text": (1.0, 0.0)}[row["category"]]
+            assert (row["text_share"], row["notebook_share"]) == expected
+            assert row["category"] == {"commoncrawl": "web", "github": "code", "web": "text"}[row["source"]]
+            by_category[row["category"]] += length
+            tokens += length
+    manifest = json.load(open(os.path.join(mixed["one"], "_manifest.json")))
+    assert manifest["tokens_by_category"] == dict(by_category) and sum(by_category.values()) == tokens
+    assert manifest["document_metadata"]["share_columns"] == ["text_share", "notebook_share"]
+    for group in manifest["mix"]["groups"]:
+        assert sum(c["realized_tokens"] for c in group["categories"]) == group["realized_tokens"]
+    groups = {g["name"]: [c["category"] for c in g["categories"]] for g in manifest["mix"]["groups"]}
+    assert groups == {"code": ["code", "web"], "math": ["web"], "text": ["text"]}  # pages recalled as code: web

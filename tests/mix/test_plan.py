@@ -126,3 +126,127 @@ def test_input_clauses_and_group_order(token_folders):
     plan, _ = make_plan(catalog, settings(target="mine=0.5,rest=0.5", groups=groups))
     mine = next(g for g in plan.groups if g.name == "mine")
     assert {lang.language for lang in mine.languages} == {"Go", "Rust"}
+
+
+# ---- categories ------------------------------------------------------------------------------------
+
+SAMPLE = "# lib.py\ndef f(x):\n    return x + 1234\n<!-- R -->\n#\n"  # 52 bytes, 13 of them the README
+
+
+@pytest.fixture(scope="module")
+def categorized(tmp_path_factory):
+    """Repository samples a quarter of whose bytes are documentation, a Markdown file, a notebook, an
+    issue thread, pages and a text dataset."""
+    from tests.mix.conftest import write_tokens
+
+    assert len(SAMPLE.encode()) == 52
+    base = tmp_path_factory.mktemp("categories")
+    github = [
+        *[
+            {
+                "id": f"s{i}",
+                "source": "github",
+                "repo_name": f"o/r{i}",
+                "language": "Python",
+                "content": SAMPLE * (i + 1),
+            }
+            for i in range(6)
+        ],
+        {"id": "md", "source": "github", "repo_name": "o/r", "path": "docs/a.md", "language": "Markdown"},
+        {"id": "nb", "source": "github", "path": "a.ipynb", "language": "Python", "source_format": "notebook:script"},
+        {"id": "issue", "source": "github-issues", "repo_name": "o/r", "url": "https://github.com/o/r/issues/1"},
+    ]
+    for row in github:
+        row.setdefault("content", f"{row['id']}: some words about the code, " * 12)
+        if row["id"].startswith("s"):
+            row["text_bytes"] = len(row["content"].encode()) // 4  # exactly a quarter
+            row["notebook_bytes"] = 0
+    others = [
+        {"id": f"p{i}", "source": "commoncrawl", "nl_language": "en", "content": f"Page {i} about things. " * 9}
+        for i in range(4)
+    ] + [{"id": f"t{i}", "source": "web", "nl_language": "en", "content": f"Text {i}. " * 20} for i in range(5)]
+    return {"github": write_tokens(base / "github", github), "others": write_tokens(base / "others", others)}
+
+
+def test_plan_counts_tokens_by_category(categorized, capsys):
+    import numpy as np
+
+    from pipeline.mix.plan import format_plan
+
+    catalog = open_catalog([categorized["github"], categorized["others"]])
+    lengths = catalog.lengths.astype(float)
+    samples, markdown, notebook, issue = lengths[:6].sum(), lengths[6], lengths[7], lengths[8]
+    pages, texts = lengths[9:13].sum(), lengths[13:].sum()
+    assert np.allclose(catalog.text_shares[:6], 0.25) and catalog.text_shares[6] == 1.0
+    assert catalog.notebook_shares[7] == 1.0 and not catalog.text_shares[8:13].any()
+
+    plan, _ = make_plan(catalog, settings(target="code=0.5,text=0.5", total_tokens=4000, allow_repeat=True))
+    groups = {g.name: g for g in plan.groups}
+    code = {c.category: c for c in groups["code"].categories}
+    # the samples' quarter of documentation bytes is counted as a quarter of their tokens, as text
+    assert code["code"].available == pytest.approx(0.75 * samples)
+    assert code["text"].available == pytest.approx(0.25 * samples + markdown)
+    assert code["notebook"].available == pytest.approx(notebook)
+    assert code["issues"].available == pytest.approx(issue)  # the default code group takes issue threads
+    assert sum(c.available for c in code.values()) == pytest.approx(groups["code"].available)
+    text = {c.category: c for c in groups["text"].categories}
+    assert set(text) == {"web", "text"} and text["web"].available == pytest.approx(pages)
+    assert text["text"].available == pytest.approx(texts)
+    for group in plan.groups:  # wanted by category: each language's tokens at its epochs; shares of the group
+        assert sum(c.wanted for c in group.categories) == pytest.approx(group.wanted)
+        assert sum(c.share for c in group.categories) == pytest.approx(1.0)
+        for entry in group.categories:
+            expected = sum(lang.categories.get(entry.category, 0) * lang.epochs for lang in group.languages)
+            assert entry.wanted == pytest.approx(expected)
+    python = next(lang for lang in groups["code"].languages if lang.language == "Python")
+    assert python.categories["text"] == pytest.approx(0.25 * samples)  # the Markdown file is language Markdown
+    assert python.categories["notebook"] == pytest.approx(notebook)
+    assert plan.categories()["issues"] == pytest.approx(code["issues"].wanted)
+
+    shown = format_plan(plan)
+    print(shown)
+    assert "categories (by bytes inside repository samples" in shown
+    assert "= issues" in shown and "mix by category (by bytes inside repository samples): " in shown
+    written = plan.as_dict()
+    assert {c["category"] for c in written["groups"][0]["categories"]} == {"code", "text", "notebook", "issues"}
+    assert written["categories"]["web"] == round(text["web"].wanted)
+
+
+def test_category_clauses_select_documents(categorized):
+    catalog = open_catalog([categorized["github"], categorized["others"]])
+    groups = {
+        "issues": [{"category": "issues"}],
+        "docs": [{"category": ["text", "notebook"], "source": "github"}],
+        "rest": [{}],
+    }
+    plan, kind_units = make_plan(catalog, settings(target="issues=0.2,docs=0.3,rest=0.5", groups=groups))
+    by_name = {g.name: g for g in plan.groups}
+    units = plan.units()
+    group_of = [units[u][0] for u in kind_units[catalog.kinds].tolist()]
+    assert group_of == ["rest"] * 6 + ["docs", "docs", "issues"] + ["rest"] * 9
+    assert by_name["issues"].documents == 1 and by_name["docs"].documents == 2
+    # a sample stays a `code` document: only its share of text is counted as text
+    rest = {c.category: c.available for c in by_name["rest"].categories}
+    assert rest["text"] == pytest.approx(0.25 * catalog.lengths[:6].sum() + catalog.lengths[13:].sum())
+
+
+def test_the_default_code_group_takes_issue_threads():
+    from pipeline.sources import issues
+
+    (code, *_) = settings().group_list()
+    assert code.name == "code" and code.matches({"source": issues.SOURCE, "category": "issues", "input": set()})
+    assert not code.matches({"source": "commoncrawl", "category": "web", "input": set()})
+
+
+def test_old_sidecars_are_refused_with_a_rerun_message(categorized, tmp_path):
+    import shutil
+
+    folder = tmp_path / "old"
+    shutil.copytree(categorized["others"], folder)
+    written = manifest(folder)
+    written["document_metadata"]["columns"] = ["language", "nl_language", "source", "recall_label"]
+    json.dump(written, open(os.path.join(folder, "_manifest.json"), "w"))
+    with pytest.raises(
+        UsageError, match=r"no category, text_share, notebook_share .*rerun `corpus tokenize --overwrite`"
+    ):
+        open_catalog([str(folder)])

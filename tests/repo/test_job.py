@@ -58,6 +58,15 @@ def test_job_groups_by_repository_and_keeps_every_file_once(spark, tmp_path):
     assert manifest["totals"]["n_files"] == len(rows) == manifest["input_rows"]
     assert manifest["totals"]["samples"] == len(samples)
 
+    # pyorbit/graphs holds a README, a guide and a notebook: their bytes are counted apart
+    (graphs,) = [s for s in samples if s["repo_name"] == "pyorbit/graphs"]
+    docs = {"README.md", "docs/guide.md"}
+    text = sum(r["size_bytes"] for r in rows if r["repo_name"] == "pyorbit/graphs" and r["path"] in docs)
+    assert text < graphs["text_bytes"] < graphs["size_bytes"]  # the files plus their path comments
+    assert 0 < graphs["notebook_bytes"] < graphs["size_bytes"] - graphs["text_bytes"]
+    assert manifest["totals"]["text_bytes"] == sum(s["text_bytes"] for s in samples) > 0
+    assert manifest["totals"]["notebook_bytes"] == sum(s["notebook_bytes"] for s in samples) > 0
+
 
 @pytest.mark.spark
 def test_a_repository_over_the_limits_is_split_into_ranges_of_its_files(spark, tmp_path):

@@ -122,3 +122,39 @@ def test_files_without_repository_become_single_samples():
     table = samples_table(pa.Table.from_pylist(rows), SampleOptions(), REGISTRY)
     assert table.num_rows == 3
     assert table.column("n_files").to_pylist() == [1, 1, 1]
+
+
+def test_samples_count_their_documentation_and_notebook_bytes():
+    import pyarrow as pa
+
+    from pipeline.repo.headers import render_file
+    from pipeline.repo.samples import SAMPLES_SCHEMA, spec_for
+
+    rows = [
+        {"id": "a", "repo_name": "o/r", "path": "lib.py", "language": "Python", "content": "def f(x):\n    return x\n"},
+        {"id": "b", "repo_name": "o/r", "path": "README.md", "language": "Markdown", "content": "# r\n\nUse f.\n"},
+        {"id": "c", "repo_name": "o/r", "path": "LICENSE", "language": "Text", "content": "MIT License\n" * 3},
+        {
+            "id": "d",
+            "repo_name": "o/r",
+            "path": "tour.ipynb",
+            "language": "Python",
+            "source_format": "notebook:structured",
+            "content": "<jupyter_start><jupyter_text># Tour<jupyter_code>import lib<empty_output>",
+        },
+        # a notebook's script form read without source_format (as `corpus repo-samples` selects columns):
+        # the .ipynb path says what it is
+        {"id": "e", "repo_name": "o/r", "path": "nb/demo.ipynb", "language": "Python", "content": "# %%\nx = 1\n"},
+    ]
+    rendered = {
+        row["id"]: len(render_file(row["path"], row["content"], spec_for(row, REGISTRY), "comment").encode())
+        for row in rows
+    }
+    (sample,), _ = repo_samples(rows, REGISTRY)
+    assert sample["text_bytes"] == rendered["b"] + rendered["c"] > 0
+    assert sample["notebook_bytes"] == rendered["d"] + rendered["e"] > 0
+    assert sample["size_bytes"] == sum(rendered.values())  # comment headers: no repository prefix
+    assert sample["language"] == "Python"
+    table = samples_table(pa.Table.from_pylist(rows[:1]), SampleOptions(), REGISTRY)
+    assert table.schema == SAMPLES_SCHEMA
+    assert table.column("text_bytes").to_pylist() == [0] and table.column("notebook_bytes").to_pylist() == [0]

@@ -189,3 +189,65 @@ def test_parquet_format_holds_the_same_documents_and_loads_in_hf_datasets(tokens
     )
     assert sorted(tuple(ids) for ids in loaded["input_ids"]) == megatron  # same documents, same FIM draws
     assert sum(len(ids) for ids in loaded["input_ids"]) == written["tokens"]
+
+
+def test_sidecars_carry_category_and_shares_through_the_job(spark, tmp_path):
+    """A repository sample's text_bytes / notebook_bytes (int64 in its input; the job keeps them as
+    strings) become its shares; files and pages get their whole-document categories."""
+    sample = "# a.py\nx = 1\n" * 8  # 104 bytes
+    samples = make_dataset(
+        tmp_path / "samples",
+        [
+            {
+                "id": "sample",
+                "source": "github",
+                "repo_name": "o/r",
+                "path": None,
+                "language": "Python",
+                "content": sample,
+                "text_bytes": 26,
+                "notebook_bytes": 13,
+            }
+        ],
+    )
+    files = make_dataset(
+        tmp_path / "files",
+        [
+            {
+                "id": "md",
+                "source": "github",
+                "repo_name": "o/r",
+                "path": "README.md",
+                "language": "Markdown",
+                "content": "# r\n\nwords\n",
+                "source_format": None,
+            },
+            {
+                "id": "nb",
+                "source": "github",
+                "repo_name": "o/r",
+                "path": "a.ipynb",
+                "language": "Python",
+                "content": "<jupyter_start><jupyter_code>x = 1",
+                "source_format": "notebook:structured",
+            },
+        ],
+    )
+    output = str(tmp_path / "tokens")
+    args = ["--input", samples, files, tokens_pages(tmp_path), "--output", output, "--fim-rate", "0"]
+    assert job.main(args, spark=spark) == 0
+    rows = [row for p in shard_prefixes(output) for row in pq.read_table(p + ".docs.parquet").to_pylist()]
+    got = sorted((r["category"], r["source"], r["text_share"], r["notebook_share"]) for r in rows)
+    assert got == [
+        ("code", "github", 0.25, 0.125),
+        ("notebook", "github", 0.0, 1.0),
+        ("text", "github", 1.0, 0.0),
+        ("web", "commoncrawl", 0.0, 0.0),
+    ]
+    written = json.load(open(os.path.join(output, "_manifest.json")))
+    assert written["document_metadata"]["columns"][-3:] == ["category", "text_share", "notebook_share"]
+    assert set(written["tokens_by_category"]) == {"code", "text", "notebook", "web"}
+
+
+def tokens_pages(tmp_path):
+    return make_dataset(tmp_path / "pages", PAGES[:1])
