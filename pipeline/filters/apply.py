@@ -30,6 +30,7 @@ RULES = (
     chars.ALPHA_FRACTION,
     markup.XML_HEADER,
     markup.HTML_VISIBLE_TEXT,
+    markup.HTML_ESCAPED,
     chars.SIZE_WINDOW,
     generated.AUTO_GENERATED,
     encoded.ENCODED_DATA,

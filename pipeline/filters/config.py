@@ -46,6 +46,9 @@ class Thresholds:
     check_visible_text: bool = _limit(False, "apply the HTML visible-text rule (HTML; rule 4)")
     min_visible_text_ratio: float = _limit(0.20, "reject below this visible text / source (rule 4)")
     min_visible_text_chars: int = _limit(100, "reject below this many visible characters (rule 4)")
+    min_html_entities: int = _limit(
+        2, 'html_escaped: reject a file with this many HTML entities and no raw < > or " (0: off)', minimum=0
+    )
     min_chars: int = _limit(0, "reject shorter files, in characters (JSON/YAML: 50; rule 5)")
     max_chars: int = _limit(0, "reject longer files, 0 = no limit (JSON/YAML: 5,000; rule 5)")
     min_file_chars: int = _limit(20, "very short files: reject below this many non-white-space characters")

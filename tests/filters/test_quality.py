@@ -78,7 +78,8 @@ def test_train_writes_a_model_with_held_out_figures(trained, capsys):
 def test_filter_rejects_low_scores(trained):
     _, model_path, _, _ = trained
     model = quality.load_model(model_path)
-    options = FilterOptions(language_overrides={"Python": {"syntax_check": False}})  # the model alone decides
+    # the model alone decides (no syntax check, no html_escaped rule)
+    options = FilterOptions(language_overrides={"Python": {"syntax_check": False, "min_html_entities": 0}})
     options = dataclasses.replace(
         options, screening=dataclasses.replace(options.screening, quality_model=model_path, min_quality=0.5)
     )

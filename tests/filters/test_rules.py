@@ -83,6 +83,18 @@ def test_xslt_may_start_with_xml_header():
     assert reasons([file_row(content, "XSLT"), file_row(content, "XML")]) == [None, "xml_header"]
 
 
+def test_html_escaped_code_is_rejected_and_code_that_writes_entities_is_not():
+    import html as html_module
+
+    code = 'def tag(name):\n    """Wrap in <b>."""\n    return "<b>" + name + "</b>" if name else "&amp;"\n'
+    escaped = html_module.escape(code)
+    single_entity = "url = 'https://example.org/?a=1&amp;b=2'\nprint(url)\n"  # one entity: kept
+    rows = run_rows([file_row(escaped), file_row(code), file_row(single_entity)])
+    assert [r["reason"] for r in rows] == ["html_escaped", None, None]
+    assert rows[0]["html_entities"] == 19 and rows[1]["html_entities"] == 0  # raw < > " left: not escaped
+    assert reasons([file_row(escaped)], settings(min_html_entities=0)) == [None]  # 0: the rule is off
+
+
 def html(visible: str, padding: int) -> str:
     """A page whose visible text is `visible`; a comment of `padding` letters pads the source."""
     head = "<html><body><p>"
