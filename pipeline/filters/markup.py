@@ -28,7 +28,7 @@ SIGNALS = [
     pa.field("xml_header", pa.bool_()),
     pa.field("visible_text_chars", pa.int64()),
     pa.field("visible_text_ratio", pa.float64()),
-    pa.field("html_entities", pa.int64()),
+    pa.field("html_entities", pa.int64()),  # HTML entities of a file with no raw < > " (0 when it has one)
 ]
 
 
