@@ -174,11 +174,11 @@ def document_category(
 
 def category_breakdown(dataset) -> list[dict] | None:
     """Rows and bytes per category of a files-like dataset (a `pyarrow.dataset.Dataset`; None without
-    a `language` column)."""
+    a `language` column); issue threads and Common Crawl pages are `issues` and `web`, as in the mix."""
     names = dataset.schema.names
     if "language" not in names:
         return None
-    keys = [c for c in ("language", "source_format", "url") if c in names]
+    keys = [c for c in ("language", "source_format", "url", "source") if c in names]
     table = dataset.to_table(columns=keys + (["size_bytes"] if "size_bytes" in names else []))
     if "url" in names:  # only whether there is one
         table = table.set_column(table.schema.get_field_index("url"), "url", pc.is_valid(table.column("url")))
@@ -190,6 +190,8 @@ def category_breakdown(dataset) -> list[dict] | None:
     totals: dict[str, list[int]] = {}
     for group in grouped.to_pylist():
         name = category(group["language"], group.get("source_format"), "url" if group.get("url") else None)
+        if group.get("source") in (ISSUES_SOURCE, WEB_SOURCE):  # named as the sidecar and the mix name them
+            name = document_category(group["source"], group["language"], group.get("source_format"))
         entry = totals.setdefault(name, [0, 0])
         entry[0] += group["size_bytes_count"]
         entry[1] += group["size_bytes_sum"] or 0

@@ -153,3 +153,23 @@ def test_stats_sums_the_redaction_counts(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["redactions"] == {"email": 7, "key": 4}
     assert stats.main([str(folder)]) == 0
     assert "redactions (findings replaced): email 7, key 4" in capsys.readouterr().out
+
+
+def test_categories_name_issue_threads_and_pages_as_the_mix_does(tmp_path):
+    rows = [  # the Go row first: both part files then have a string `language`
+        {"id": "c", "language": "Go", "source": "github", "url": None, "size_bytes": 20},
+        {
+            "id": "i",
+            "language": None,
+            "source": "github-issues",
+            "url": "https://github.com/a/b/issues/1",
+            "size_bytes": 50,
+        },
+        {"id": "p", "language": None, "source": "commoncrawl", "url": "https://docs.example.org/", "size_bytes": 70},
+        {"id": "t", "language": None, "source": "web", "url": "https://fineweb.example/", "size_bytes": 30},
+    ]
+    folder = make_stage(tmp_path, "mixed", "ingest-dataset", [dict(r, content="x") for r in rows])
+    from pipeline.filters.docs import category_breakdown
+
+    found = {r["key"]: r["rows"] for r in category_breakdown(stats.open_dataset(str(folder)))}
+    assert found == {"issues": 1, "web": 1, "text (no language)": 1, "code": 1}
