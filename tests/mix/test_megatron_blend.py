@@ -6,27 +6,17 @@ Runs when megatron-core is importable here, or when MEGATRON_PYTHON names an int
 """
 
 import hashlib
-import importlib.util
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from jobs import mix as job
+from tests.megatron import megatron_python
 
 CHECK = Path(__file__).resolve().parents[2] / "bench" / "megatron_blend_check.py"
-
-
-def megatron_python() -> str | None:
-    if os.environ.get("MEGATRON_PYTHON"):
-        return os.environ["MEGATRON_PYTHON"]
-    if importlib.util.find_spec("megatron") is not None:
-        return sys.executable
-    return None
 
 
 pytestmark = pytest.mark.skipif(megatron_python() is None, reason="megatron-core is not installed")

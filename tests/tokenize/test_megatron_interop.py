@@ -4,10 +4,7 @@ Runs when megatron-core is importable here, or when MEGATRON_PYTHON names an int
 (e.g. a throwaway venv with torch CPU + megatron-core 0.16); skipped otherwise.
 """
 
-import importlib.util
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,16 +14,9 @@ import pytest
 from pipeline.tokenize.encode import FimSettings, encode_documents
 from pipeline.tokenize.partition import TokenizeSettings, tokenize_partition
 from pipeline.tokenize.tokenizer import load_tokenizer
+from tests.megatron import megatron_python
 
 CHECK = Path(__file__).resolve().parents[2] / "bench" / "megatron_read_check.py"
-
-
-def megatron_python() -> str | None:
-    if os.environ.get("MEGATRON_PYTHON"):
-        return os.environ["MEGATRON_PYTHON"]
-    if importlib.util.find_spec("megatron") is not None:
-        return sys.executable
-    return None
 
 
 pytestmark = pytest.mark.skipif(megatron_python() is None, reason="megatron-core is not installed")
