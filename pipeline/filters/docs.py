@@ -112,8 +112,9 @@ RULES = (
 
 
 def category(language: str | None, source_format: str | None, url: str | None = None) -> str:
-    """`notebook`, `text` (documentation), the spec's kind (`code`, `data`, `markup`), `text (no
-    language)` for rows without one but with a url (web pages, issues), else `(unknown)`."""
+    """`notebook`, `text` (documentation, and rows without a language but with a url: an imported
+    natural-language dataset, as the mix counts them), the spec's kind (`code`, `data`, `markup`), else
+    `(unknown)`."""
     if source_format and source_format.startswith("notebook"):
         return "notebook"
     if language:
@@ -123,7 +124,7 @@ def category(language: str | None, source_format: str | None, url: str | None = 
 
         spec = default_registry().get(language)
         return spec.kind if spec else "(unknown)"
-    return "text (no language)" if url else "(unknown)"
+    return TEXT if url else "(unknown)"
 
 
 # ---- a document's category, for the tokenize sidecar and `corpus mix` ----------------------------

@@ -142,4 +142,4 @@ def test_categories_in_stats(tmp_path, capsys):
     assert stats.main([str(tmp_path / "files")]) == 0
     out = capsys.readouterr().out
     assert "category" in out and "notebook" in out
-    assert docs.category(None, None, "https://example.org") == "text (no language)"
+    assert docs.category(None, None, "https://example.org") == "text"

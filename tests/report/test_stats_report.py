@@ -172,4 +172,4 @@ def test_categories_name_issue_threads_and_pages_as_the_mix_does(tmp_path):
     from pipeline.filters.docs import category_breakdown
 
     found = {r["key"]: r["rows"] for r in category_breakdown(stats.open_dataset(str(folder)))}
-    assert found == {"issues": 1, "web": 1, "text (no language)": 1, "code": 1}
+    assert found == {"issues": 1, "web": 1, "text": 1, "code": 1}
