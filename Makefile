@@ -15,7 +15,7 @@ ISSUES  ?= samples/issues
 OUTPUT  ?= out
 CORPUS_ARGS ?=
 
-.PHONY: setup corpus test bench bench-data lint clean dist
+.PHONY: setup corpus test test-e2e bench bench-data lint clean dist
 
 setup: $(STAMP)
 
@@ -37,10 +37,14 @@ corpus: $(STAMP) build/sample
 	$(BIN)/corpus all --repos $(REPOS) --warcs $(WARCS) --text $(TEXT) --issues $(ISSUES) --output $(OUTPUT) $(CORPUS_ARGS)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q --durations=10 tests
+	$(BIN)/python -m pytest -q --durations=10 -m "not e2e" tests
+
+# The whole `make corpus` as a test (to an S3 server on loopback): ~3 min, so in `make bench`
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -q -m e2e tests
 
 # Includes bench/bench_real.py: every repository stage on the real corpus at two sizes (~30 min).
-bench: $(STAMP) build/sample bench-data
+bench: $(STAMP) build/sample bench-data test-e2e
 	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Real released source code for benchmarks (Debian, PyPI, npm; about 1.5 GB of text in four quarters),

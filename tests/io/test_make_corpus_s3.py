@@ -1,4 +1,6 @@
-"""`make corpus OUTPUT=s3://...`: the whole pipeline writes to an S3-compatible server on 127.0.0.1."""
+"""`make corpus OUTPUT=s3://...`: the whole pipeline writes to an S3-compatible server on 127.0.0.1.
+
+About 3 minutes, so `make test-e2e` (part of `make bench`) runs it, not `make test`."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ STAGES = [
 
 
 @pytest.mark.spark
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_make_corpus_writes_every_stage_to_s3(s3_endpoint, monkeypatch):
     boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket="corpus")
     # make passes its command-line variables (EXTRAS under CI) on to this make through MAKEFLAGS
