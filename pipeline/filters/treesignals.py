@@ -8,6 +8,9 @@ worker (`sandbox.py`: a child process that can be killed when a grammar loops or
   tree costs nothing). `syntax_error_fraction` is the share of the file's bytes covered by ERROR nodes
   and by the constructs a MISSING node leaves unfinished (its parent: a file cut inside a class is
   missing the class's `}`, so the whole class counts), each at least one byte, overlaps counted once.
+- Constructs a grammar accepts but its language's compiler rejects count as MISSING nodes do
+  (`HOLLOW`): tree-sitter-python parses `if x:` with nothing under it, the end of a file cut after a
+  compound statement's header, and a `try` with no handler, without an error.
 - Readability and modularity: one query per grammar (built from its node kinds, `KINDS` below)
   captures comments, functions, classes, blocks and identifiers in one pass in C.
 """
@@ -112,6 +115,19 @@ KINDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 CATEGORIES = ("comment", "function", "class", "block", "identifier")
 
+# grammar -> (query, the captures that are hollow): what CPython rejects ("expected an indented block",
+# "expected 'except' or 'finally' block") and tree-sitter-python builds a clean tree for
+_TRY_HANDLERS = frozenset({"except_clause", "except_group_clause", "finally_clause"})
+HOLLOW = {
+    "python": (
+        "(block) @block (try_statement) @try",
+        {
+            "block": lambda node: all(child.type == "comment" for child in node.named_children),
+            "try": lambda node: not any(child.type in _TRY_HANDLERS for child in node.children),
+        },
+    ),
+}
+
 
 @functools.cache
 def node_kinds(grammar: str) -> dict[str, tuple[str, ...]]:
@@ -182,7 +198,7 @@ def analyze(grammar: str, source: bytes, max_seconds: float, readability: bool =
     try:
         root = tree.root_node
         size = max(len(source), 1)
-        found = _syntax_errors(root, deadline)
+        found = _syntax_errors(root, hollow_spans(grammar, root), deadline)
         if found is None:
             return skipped(TIMEOUT)
         errors, error_bytes = found
@@ -205,7 +221,7 @@ def analyze(grammar: str, source: bytes, max_seconds: float, readability: bool =
         identifier_bytes = sum(node.end_byte - node.start_byte for node in identifiers)
         comments = captures.get("comment", [])
         return TreeSignals(
-            parsed=not root.has_error,
+            parsed=errors == 0,
             skipped=None,
             syntax_errors=errors,
             syntax_error_fraction=min(error_bytes / size, 1.0),
@@ -230,13 +246,39 @@ def analyze(grammar: str, source: bytes, max_seconds: float, readability: bool =
         return skipped(PARSE_FAILED)
 
 
-def _syntax_errors(root, deadline: float) -> tuple[int, int] | None:
-    """(ERROR + MISSING nodes, bytes they cover) visiting only nodes that contain an error; None past
-    the deadline."""
-    if not root.has_error:
-        return 0, 0
+@functools.cache
+def hollow_query(grammar: str):
+    from tree_sitter import Query
+
+    return Query(language(grammar), HOLLOW[grammar][0])
+
+
+def hollow_spans(grammar: str, root) -> list[tuple[int, int]]:
+    """Spans of the constructs around hollow nodes (`HOLLOW`: the `if` of an empty block), as for a
+    MISSING node; none for a grammar without such checks."""
+    if grammar not in HOLLOW:
+        return []
+    from tree_sitter import QueryCursor
+
+    cursor = QueryCursor(hollow_query(grammar))
+    cursor.set_max_start_depth(MAX_QUERY_DEPTH)
     spans = []
-    count = 0
+    for capture, nodes in cursor.captures(root).items():
+        is_hollow = HOLLOW[grammar][1][capture]
+        for node in nodes:
+            if is_hollow(node):
+                around = node.parent if capture == "block" and node.parent is not None else node
+                spans.append((around.start_byte, max(around.end_byte, around.start_byte + 1)))
+    return spans
+
+
+def _syntax_errors(root, hollow: list[tuple[int, int]], deadline: float) -> tuple[int, int] | None:
+    """(ERROR + MISSING nodes + `hollow` constructs, bytes they cover) visiting only nodes that contain
+    an error; None past the deadline."""
+    if not root.has_error:
+        return len(hollow), covered(hollow)
+    spans = list(hollow)
+    count = len(hollow)
     visited = 0
     pending = [root]
     while pending:

@@ -125,6 +125,22 @@ def test_damaged_copies_are_rejected():
     assert cut["syntax_error_fraction"] > 0.5  # the unclosed class and constructor count, not one byte
 
 
+def test_python_cut_after_a_header_is_an_error_as_cpython_says():
+    # tree-sitter-python builds a clean tree for these; CPython rejects them ("expected an indented block")
+    hollow = {
+        "if x:\n": "if x:\n",
+        "class A(B):\n\nfoo()\n": "class A(B):\n",
+        "try:\n    a()\n": "try:\n    a()\n",
+        "def f():\n    # to do\n\nx = 1\n": "def f():\n",
+    }
+    for source, construct in hollow.items():
+        signals = analyze("python", source.encode(), 5.0)
+        assert (signals.parsed, signals.syntax_errors) == (False, 1), source
+        assert signals.syntax_error_fraction == pytest.approx(len(construct) / len(source), abs=2 / len(source))
+    for source in ("if x:\n    pass\n", "try:\n    a()\nexcept E:\n    pass\n", 'class A:\n    """Doc."""\n'):
+        assert analyze("python", source.encode(), 5.0).parsed is True, source
+
+
 def test_error_fraction_threshold_and_language_switch():
     text = HEALTHY_PYTHON + "x = (\n"  # a little broken at the end
     [row] = run_rows([file_row(text)], screening())
