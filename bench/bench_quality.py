@@ -301,6 +301,8 @@ def damaged_rejects(damaged: list[dict], scored: dict[str, float] | None, min_qu
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for r in damaged:
         by_kind[r["kind"]].append(r)
+    # What no syntax check can reach: damaged copies their language's compiler still accepts
+    compiled = compilers.accepted([r for r in damaged if r["language"] in compilers.CHECKED and not early_reason(r)])
     for kind in KINDS:
         rows = by_kind.get(kind, [])
         reaching = [r for r in rows if not early_reason(r)]
@@ -327,6 +329,12 @@ def damaged_rejects(damaged: list[dict], scored: dict[str, float] | None, min_qu
                 "copies": len(group),
                 "syntax_rule": share(r["reason"] == "syntax_errors" for r in group),
             }
+            if language in compilers.CHECKED:
+                invalid = [r for r in group if not compiled.get(r["id"], True)]
+                entry["by_language"][language] |= {
+                    "compiler_accepts": share(compiled.get(r["id"], True) for r in group),
+                    "syntax_rule_of_compiler_rejected": share(r["reason"] == "syntax_errors" for r in invalid),
+                }
         out[kind] = entry
     return out
 
@@ -532,6 +540,18 @@ def main() -> int:
             f"{e.get('model_alone', float('nan')):>7.1%} {e.get('syntax_or_model', float('nan')):>14.1%}"
         )
     print("(checked): over the languages whose syntax check is on")
+    print("\nwhat a compiler can see (bench/compilers.py): copies it still accepts, and the syntax rule's")
+    print("rejects among the copies it rejects")
+    for language in compilers.CHECKED:
+        cells = [rejects[k]["by_language"].get(language, {}) for k in KINDS]
+        print(
+            f"{language:<12} "
+            + ", ".join(
+                f"{k} {c.get('compiler_accepts', float('nan')):.0%} valid / "
+                f"{c.get('syntax_rule_of_compiler_rejected', float('nan')):.0%} caught"
+                for k, c in zip(KINDS, cells, strict=True)
+            )
+        )
     print("* syntax rule or stacked model score < 0.5, on the held-out repositories of the model section")
     checked = [lang for lang, e in fr.items() if e["syntax_check"]]  # text rows are not in `fr`
     print("\nsyntax rule by language and kind (languages with the check on):")

@@ -1,4 +1,5 @@
-"""The languages' own compilers as ground truth for the syntax rule's false rejects (bench only).
+"""The languages' own compilers as ground truth for the syntax rule (bench only): its false rejects, and
+the damaged copies that are still valid code, which no syntax check can reject.
 
 A real file the syntax rule rejects is a *false* reject only if it is valid code of its language. For
 Python (CPython's own parser, `compile(..., PyCF_ONLY_AST)`) and JavaScript (V8 through Node.js, as a
@@ -10,8 +11,10 @@ inputs, templates named `.js`) are counted apart.
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
+import tempfile
 import warnings
 
 # V8 parses without running: a script first, then a module (import/export). Shebang lines are legal in both.
@@ -55,10 +58,18 @@ def javascript_accepts(paths: list[str]) -> list[bool] | None:
 
 
 def accepted(rows: list[dict]) -> dict[str, bool]:
-    """Row id -> whether its language's compiler accepts it, for the rows of CHECKED languages."""
+    """Row id -> whether its language's compiler accepts the row's `content`, for the rows of CHECKED
+    languages (JavaScript contents are written to a temporary folder for Node)."""
     found = {r["id"]: python_accepts(r["content"]) for r in rows if r["language"] == "Python"}
     scripts = [r for r in rows if r["language"] == "JavaScript"]
-    flags = javascript_accepts([r["path"] for r in scripts]) if scripts else None
+    if not scripts:
+        return found
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [os.path.join(folder, f"{index}.js") for index in range(len(scripts))]
+        for path, r in zip(paths, scripts, strict=True):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(r["content"])
+        flags = javascript_accepts(paths)
     if flags is not None:
         found.update({r["id"]: flag for r, flag in zip(scripts, flags, strict=True)})
     return found
