@@ -3,3 +3,4 @@ training, scoring, score-distribution thresholds and a domain rule that grows th
 
 TARGETS = ("code", "math")
 OTHER = "other"
+ANY_TARGET = "target"  # the label of a two-stage gate model: code or math, against `other`

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.recall import OTHER, TARGETS
+from pipeline.recall import ANY_TARGET, OTHER, TARGETS
 from pipeline.recall.model import predict
 from pipeline.recall.seeds import RuleIndex, SeedRule, first_segment, site_and_path
 from pipeline.recall.tokens import fasttext_lines
@@ -41,7 +41,8 @@ STATE_SCHEMA = pa.schema(list(SCORED_SCHEMA) + STATE_FIELDS)
 @dataclass(frozen=True)
 class ModelRef:
     """A trained model as bytes and the labels it predicts: (code, math, other) for the competing
-    model, (target, other) for a per-target binary model."""
+    model, (code, other) or (math, other) for a per-target binary model, (other, target) and
+    (code, math) for the two models of the two-stage shape."""
 
     data: bytes
     labels: tuple[str, ...]
@@ -71,13 +72,26 @@ def prepare(batch: pa.RecordBatch, tokenizer: str, max_chars: int) -> pa.RecordB
 
 
 def score_lines(lines: list[str], models: list[ModelRef]) -> np.ndarray:
-    """(rows, targets) probabilities. A binary model fills its own target's column only."""
+    """(rows, targets) probabilities. A model of targets and `other` fills its targets' columns; a
+    two-stage pair, target against `other` and then code against math, fills each target's column
+    with P(target) x P(that target | target), so the columns and `other` still add up to 1."""
     probs = np.zeros((len(lines), len(TARGETS)))
+    gate = split = None
     for model in models:
         predicted = predict(model.data, lines, model.labels)
+        if ANY_TARGET in model.labels:
+            gate = predicted[:, model.labels.index(ANY_TARGET)]
+        elif OTHER not in model.labels:
+            split = {label: predicted[:, i] for i, label in enumerate(model.labels)}
+        else:
+            for column, target in enumerate(TARGETS):
+                if target in model.labels:
+                    probs[:, column] = predicted[:, model.labels.index(target)]
+    if gate is not None:
+        if split is None:
+            raise ValueError("a two-stage gate model needs its code-against-math model")
         for column, target in enumerate(TARGETS):
-            if target in model.labels:
-                probs[:, column] = predicted[:, model.labels.index(target)]
+            probs[:, column] = gate * split[target]
     return probs
 
 
@@ -95,23 +109,30 @@ def rescore(batch: pa.RecordBatch, models: list[ModelRef]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, schema=STATE_SCHEMA)
 
 
-def decide_labels(probs: np.ndarray, thresholds: dict[str, float], competitive: bool) -> np.ndarray:
-    """The target each page is collected as (None if none).
+def decide_labels(probs: np.ndarray, thresholds: dict[str, float], decision: str) -> np.ndarray:
+    """The target each page is collected as (None if none), by the loop's `decision`.
 
-    Competing targets: the most probable of code / math / other, if that is a target scoring at
-    least its threshold. Independent targets (the paper): every target over its threshold
-    collects the page; the higher score names it.
+    `three_class`: the most probable of code / math / other, if that is a target scoring at least
+    its threshold. `two_stage` (the columns are P(target) x P(code or math | target)): the more
+    probable target, if the gate calls the page a target (the columns add up to more than 1/2; a
+    CAS manual whose pages read partly like code is still a target site) and it scores at least its
+    threshold. `independent` (the paper): every target over its threshold collects the page; the
+    higher score names it.
     """
     limits = np.array([thresholds[t] for t in TARGETS])
     above = probs >= limits
     best = np.argmax(probs, axis=1)
-    if competitive:
-        other = 1.0 - probs.sum(axis=1)
-        winner_ok = above[np.arange(len(best)), best] & (probs[np.arange(len(best)), best] > other)
-    else:
+    rows = np.arange(len(best))
+    if decision == "three_class":
+        winner_ok = above[rows, best] & (probs[rows, best] > 1.0 - probs.sum(axis=1))
+    elif decision == "two_stage":
+        winner_ok = above[rows, best] & (probs.sum(axis=1) > 0.5)
+    elif decision == "independent":
         masked = np.where(above, probs, -1.0)
         best = np.argmax(masked, axis=1)
         winner_ok = above.any(axis=1)
+    else:
+        raise ValueError(f"unknown decision {decision!r}")
     labels = np.array(TARGETS, dtype=object)[best]
     labels[~winner_ok] = None
     return labels
@@ -121,12 +142,12 @@ def apply_iteration(
     batch: pa.RecordBatch,
     iteration: int,
     thresholds: dict[str, float],
-    competitive: bool,
+    decision: str,
     rules: list[SeedRule],
 ) -> pa.RecordBatch:
     """Decide what this iteration collected and keep the first iteration each page was recalled in."""
     probs = np.column_stack([_column(batch, f"p_{t}") for t in TARGETS]).astype(np.float64)
-    collected = decide_labels(probs, thresholds, competitive)
+    collected = decide_labels(probs, thresholds, decision)
     index = RuleIndex(rules)
     matched = [index.match(s, p) for s, p in zip(_column(batch, "site"), _column(batch, "path"), strict=False)]
     seed_label = [m.target if m else None for m in matched]

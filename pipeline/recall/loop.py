@@ -17,10 +17,10 @@ from typing import Protocol
 
 import numpy as np
 
-from pipeline.recall import OTHER, TARGETS, thresholds
+from pipeline.recall import ANY_TARGET, OTHER, TARGETS, thresholds
 from pipeline.recall.batches import ModelRef, decide_labels, score_lines
 from pipeline.recall.domain_rule import DomainRuleSettings, backed_sites, promote
-from pipeline.recall.model import TrainSettings, train
+from pipeline.recall.model import TrainSettings, predict, train
 from pipeline.recall.seeds import SeedRule
 from pipeline.recall.tokens import DEFAULT_TOKENIZER
 from pipeline.stage import setting
@@ -68,7 +68,13 @@ class RecallSettings:
         "collect a page off the seed rules only where its site backs it (enough of its pages collected "
         "firmly for the domain rule's share test, or too few pages to judge): precision over recall",
     )
-    competitive: bool = setting(True, "one model code/math/other (off: one binary model per target, as the paper)")
+    competitive: bool = setting(True, "targets compete for a page (off: one binary model per target, as the paper)")
+    model_shape: str = setting(
+        "two_stage",
+        "competing targets as `two_stage` models (code or math against other, then code against math) "
+        "or one `three_class` model",
+        choices=("two_stage", "three_class"),
+    )
     balance_targets: bool = setting(True, "repeat the smaller target's positives so targets weigh the same")
     exclude_collected: bool = setting(True, "pages the previous model collected are never negatives")
     exclude_seed_sites: bool = setting(
@@ -80,6 +86,11 @@ class RecallSettings:
     seed: int = setting(0, "seeds sampling and training", minimum=0)
     train: TrainSettings = field(default_factory=TrainSettings)
     domain: DomainRuleSettings = field(default_factory=DomainRuleSettings)
+
+    @property
+    def decision(self) -> str:
+        """How a page's scores become its label (pipeline.recall.batches.decide_labels)."""
+        return self.model_shape if self.competitive else "independent"
 
     @property
     def threshold(self) -> str:
@@ -142,7 +153,7 @@ class PageStore(Protocol):
         self,
         iteration: int,
         limits: dict[str, float],
-        competitive: bool,
+        decision: str,
         rules: list[SeedRule],
         firm: dict[str, float],
     ) -> tuple[dict[str, int], list[dict]]: ...
@@ -194,7 +205,7 @@ def run_loop(
             else settings.domain.domain_min_score
             for t in TARGETS
         }
-        collected, table = store.decide(iteration, limits, settings.competitive, rules, firm)
+        collected, table = store.decide(iteration, limits, settings.decision, rules, firm)
         sites, new_rules = promote(table, rules, iteration, settings.domain)
         provisional = collected
         if settings.site_evidence:
@@ -251,19 +262,37 @@ def run_loop(
 def train_models(
     positives: list[tuple[str, str]], negatives: list[str], settings: RecallSettings
 ) -> tuple[list[ModelRef], list[dict]]:
-    if settings.competitive:
-        examples = (balanced(positives) if settings.balance_targets else positives) + [
-            (OTHER, line) for line in negatives
-        ]
-        trained = [train(_shuffled(examples, settings.seed), settings.train)]
-    else:
+    """The iteration's models: competing (two-stage or three-class) or one binary model per target.
+
+    Two-stage: where the targets split a page's probability between them (a CAS manual reads partly
+    like code), neither beats `other` in a three-class model, although together they do; the gate
+    asks "code or math?" against `other` first, and a second model trained on the positives alone
+    names the target (pipeline/recall/README.md has the measurements)."""
+    if not settings.competitive:
         trained = []
         for target in TARGETS:
             ours = [(label, line) for label, line in positives if label == target]
             if ours:
                 examples = ours + [(OTHER, line) for line in negatives]
                 trained.append(train(_shuffled(examples, settings.seed), settings.train))
+    elif settings.model_shape == "two_stage" and len({label for label, _ in positives}) > 1:
+        weighted = balanced(positives) if settings.balance_targets else positives
+        trained = [
+            _train_gate(weighted, negatives, settings),
+            train(_shuffled(weighted, settings.seed), settings.train),
+        ]
+    else:  # three-class, or two-stage with one target's positives only: the gate is then that target's
+        examples = (balanced(positives) if settings.balance_targets else positives) + [
+            (OTHER, line) for line in negatives
+        ]
+        trained = [train(_shuffled(examples, settings.seed), settings.train)]
     return [ModelRef(m.data, m.labels) for m in trained], [m.info() for m in trained]
+
+
+def _train_gate(positives: list[tuple[str, str]], negatives: list[str], settings: RecallSettings):
+    """The two-stage gate: every positive as `target`, against the negatives as `other`."""
+    examples = [(ANY_TARGET, line) for _, line in positives] + [(OTHER, line) for line in negatives]
+    return train(_shuffled(examples, settings.seed), settings.train)
 
 
 def clean_negatives(
@@ -315,12 +344,9 @@ def _judge(
             continue
         # as many negatives as the final model gets (repeated): fewer would tilt the prior to the targets
         used = [used[i % len(used)] for i in range(count)]
-        models, _ = train_models(positives, used, judge)
-        probs = score_lines([negatives[i][1] for i in held], models)
-        limits = {t: 0.0 if settings.competitive else 0.5 for t in TARGETS}
-        calls = np.array([label is not None for label in decide_labels(probs, limits, settings.competitive)])
+        calls, best = _judge_fold(positives, used, [negatives[i][1] for i in held], judge)
         called[held] = calls
-        confident[held] = calls & (probs.max(axis=1) >= settings.clean_min_score)
+        confident[held] = calls & (best >= settings.clean_min_score)
     drop = confident.copy()
     sites = []
     if settings.clean_by == "site":
@@ -333,6 +359,23 @@ def _judge(
                 drop[rows] = True
                 sites.append({"site": site, "sampled": len(rows), "called_target": hits})
     return drop, sites
+
+
+def _judge_fold(
+    positives: list[tuple[str, str]], negatives: list[str], lines: list[str], settings: RecallSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which `lines` a model trained on `positives` and `negatives` calls a target, and with what
+    probability. Two-stage judges with the gate alone: only "a target or not" matters here, and
+    the code-against-math model would double the trainings."""
+    if settings.competitive and settings.model_shape == "two_stage":
+        gate = _train_gate(balanced(positives) if settings.balance_targets else positives, negatives, settings)
+        p_target = predict(gate.data, lines, gate.labels)[:, gate.labels.index(ANY_TARGET)]
+        return p_target > 0.5, p_target
+    models, _ = train_models(positives, negatives, settings)
+    probs = score_lines(lines, models)
+    limits = {t: 0.0 if settings.competitive else 0.5 for t in TARGETS}
+    calls = np.array([label is not None for label in decide_labels(probs, limits, settings.decision)])
+    return calls, probs.max(axis=1)
 
 
 def _folds(negatives: list[tuple[str, str]], by: str, seed: int, folds: int = 2) -> list[int]:

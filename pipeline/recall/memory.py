@@ -68,8 +68,8 @@ class MemoryPageStore:
         table = self.table()
         return {t: histogram(table.column(f"p_{t}").to_numpy(), bins) for t in TARGETS}
 
-    def decide(self, iteration, limits, competitive, rules, firm):
-        self.state = [batches.apply_iteration(b, iteration, limits, competitive, rules) for b in self.state]
+    def decide(self, iteration, limits, decision, rules, firm):
+        self.state = [batches.apply_iteration(b, iteration, limits, decision, rules) for b in self.state]
         self._rules = list(rules)
         table = self.table()
         labels = table.column("collected").to_pylist()

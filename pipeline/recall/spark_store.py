@@ -118,11 +118,11 @@ class SparkPageStore:
             out[t] = counts
         return out
 
-    def decide(self, iteration, limits, competitive, rules, firm):
+    def decide(self, iteration, limits, decision, rules, firm):
         from pyspark.sql import functions as F
 
         frozen = list(rules)
-        self._map(lambda batch: batches.apply_iteration(batch, iteration, limits, competitive, frozen))
+        self._map(lambda batch: batches.apply_iteration(batch, iteration, limits, decision, frozen))
         self._rules = frozen
         counts = {
             row["collected"]: row["count"]

@@ -66,6 +66,6 @@ def test_recall_job_writes_recalled_pages_report_and_models(spark, tmp_path, pag
     report = json.loads(open(os.path.join(output, "_recall_report.json")).read())
     assert [it["iteration"] for it in report["iterations"]] == [1]
     assert report["final_seed_pages"]["code"] > report["iterations"][0]["targets"]["code"]["seed_pages"]
-    assert os.listdir(os.path.join(output, "_models")) == ["iter1.bin"]
+    assert sorted(os.listdir(os.path.join(output, "_models"))) == ["iter1-code-math.bin", "iter1-other-target.bin"]
     manifest = json.loads(open(os.path.join(output, "_manifest.json")).read())
     assert manifest["rejects"]["not_recalled"] == rejected.num_rows

@@ -6,7 +6,7 @@ import pytest
 from pipeline.config import UsageError
 from pipeline.recall import batches, thresholds
 from pipeline.recall.domain_rule import DomainRuleSettings, promote
-from pipeline.recall.model import TrainSettings, bucket_for, chunked, epochs_for
+from pipeline.recall.model import TrainSettings, bucket_for, chunked, epochs_for, predict, train
 from pipeline.recall.seeds import RuleIndex, SeedRule, first_segment, parse_seeds, site_and_path
 from pipeline.recall.tokens import fasttext_lines
 
@@ -74,10 +74,41 @@ def test_thresholds_from_the_distribution():
 
 def test_competing_targets_decide_once():
     probs = np.array([[0.7, 0.2], [0.45, 0.5], [0.2, 0.1], [0.35, 0.3]])
-    labels = batches.decide_labels(probs, {"code": 0.4, "math": 0.4}, competitive=True)
+    labels = batches.decide_labels(probs, {"code": 0.4, "math": 0.4}, "three_class")
     assert list(labels) == ["code", "math", None, None]  # last: `other` (0.35) wins
-    paper = batches.decide_labels(probs, {"code": 0.4, "math": 0.4}, competitive=False)
+    paper = batches.decide_labels(probs, {"code": 0.4, "math": 0.4}, "independent")
     assert list(paper) == ["code", "math", None, None]
+
+
+def test_two_stage_collects_a_page_its_targets_share_when_the_gate_calls_it_a_target():
+    # gate 0.8 (code wins); gate 0.4 (`other` wins); gate 0.62, split between the targets: each of
+    # them is below `other` (0.38), so a three-class decision drops the page
+    probs = np.array([[0.44, 0.36], [0.3, 0.1], [0.3, 0.32]])
+    cuts = {"code": 0.25, "math": 0.25}
+    assert list(batches.decide_labels(probs, cuts, "two_stage")) == ["code", None, "math"]
+    assert list(batches.decide_labels(probs, cuts, "three_class")) == ["code", None, None]
+
+
+def test_two_stage_scores_are_the_gate_times_the_split():
+    # real fastText models: a gate (target against other) and a split (code against math)
+    code = ["def main ( ) : return x", "int main ( void ) { return 0 ; }", "import os sys print"]
+    math = ["theorem proof lemma integral", "let x in R then x ^ 2 >= 0", "matrix eigenvalue determinant"]
+    other = ["the garden has red roses", "our shop opens at nine", "weather today is sunny"]
+    code, math, other = code * 40, math * 40, other * 40
+    settings = TrainSettings(threads=1, dim=16)
+    gate = train([("target", line) for line in code + math] + [("other", line) for line in other], settings)
+    split = train([("code", line) for line in code] + [("math", line) for line in math], settings)
+    lines = [code[0], math[0], other[0]]
+    probs = batches.score_lines(
+        lines, [batches.ModelRef(gate.data, gate.labels), batches.ModelRef(split.data, split.labels)]
+    )
+    p_target = predict(gate.data, lines, gate.labels)[:, gate.labels.index("target")]
+    p_split = predict(split.data, lines, split.labels)
+    assert np.allclose(probs[:, 0], p_target * p_split[:, split.labels.index("code")])
+    assert np.allclose(probs.sum(axis=1), p_target, atol=1e-3)  # code + math + other = 1 (fastText adds 1e-5)
+    assert probs[0, 0] > probs[0, 1] and probs[1, 1] > probs[1, 0] and probs[2].sum() < 0.5
+    with pytest.raises(ValueError, match="needs its code-against-math model"):
+        batches.score_lines(lines, [batches.ModelRef(gate.data, gate.labels)])
 
 
 def test_domain_rule_on_a_hand_made_table():

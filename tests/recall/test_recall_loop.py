@@ -52,7 +52,7 @@ def test_report_names_seeds_collections_and_domains(runs):
     _, results = runs
     _, report = results[2]
     entry = report["iterations"][0]
-    assert entry["models"][0]["labels"] == ["code", "math", "other"]
+    assert [m["labels"] for m in entry["models"]] == [["other", "target"], ["code", "math"]]  # two-stage
     for target in ("code", "math"):
         info = entry["targets"][target]
         assert {"seed_pages", "pages_collected", "new_domains", "domain_table", "threshold"} <= set(info)

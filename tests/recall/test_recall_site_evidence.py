@@ -88,7 +88,7 @@ def test_spark_store_keeps_the_same_pages_as_the_memory_store(spark, small_table
         results = []
         for store in (memory, spark_store):
             store.score(models)
-            _, table = store.decide(1, limits, True, rules, firm)
+            _, table = store.decide(1, limits, settings.decision, rules, firm)
             backed = backed_sites(table, settings.domain)
             counts = store.keep_backed(1, backed)
             recalled = store.recalled(rules)
