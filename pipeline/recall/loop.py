@@ -20,7 +20,7 @@ import numpy as np
 from pipeline.recall import ANY_TARGET, OTHER, TARGETS, thresholds
 from pipeline.recall.batches import ModelRef, decide_labels, score_lines
 from pipeline.recall.domain_rule import DomainRuleSettings, backed_sites, promote
-from pipeline.recall.model import TrainSettings, predict, train
+from pipeline.recall.model import TrainSettings, train, train_and_predict
 from pipeline.recall.seeds import SeedRule
 from pipeline.recall.tokens import DEFAULT_TOKENIZER
 from pipeline.stage import setting
@@ -290,9 +290,13 @@ def train_models(
 
 
 def _train_gate(positives: list[tuple[str, str]], negatives: list[str], settings: RecallSettings):
-    """The two-stage gate: every positive as `target`, against the negatives as `other`."""
+    return train(_gate_examples(positives, negatives, settings.seed), settings.train)
+
+
+def _gate_examples(positives: list[tuple[str, str]], negatives: list[str], seed: int) -> list[tuple[str, str]]:
+    """The two-stage gate's examples: every positive as `target`, against the negatives as `other`."""
     examples = [(ANY_TARGET, line) for _, line in positives] + [(OTHER, line) for line in negatives]
-    return train(_shuffled(examples, settings.seed), settings.train)
+    return _shuffled(examples, seed)
 
 
 def clean_negatives(
@@ -368,8 +372,9 @@ def _judge_fold(
     probability. Two-stage judges with the gate alone: only "a target or not" matters here, and
     the code-against-math model would double the trainings."""
     if settings.competitive and settings.model_shape == "two_stage":
-        gate = _train_gate(balanced(positives) if settings.balance_targets else positives, negatives, settings)
-        p_target = predict(gate.data, lines, gate.labels)[:, gate.labels.index(ANY_TARGET)]
+        weighted = balanced(positives) if settings.balance_targets else positives
+        labels, probs = train_and_predict(_gate_examples(weighted, negatives, settings.seed), settings.train, lines)
+        p_target = probs[:, labels.index(ANY_TARGET)]
         return p_target > 0.5, p_target
     models, _ = train_models(positives, negatives, settings)
     probs = score_lines(lines, models)

@@ -105,18 +105,40 @@ class TrainedModel:
 
 def train(examples: list[tuple[str, str]], settings: TrainSettings) -> TrainedModel:
     """Train on (label, token line) pairs; returns the saved model's bytes."""
+    trained, _ = _train(examples, settings, keep_model=True)
+    return trained
+
+
+def train_and_predict(
+    examples: list[tuple[str, str]], settings: TrainSettings, lines: list[str]
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Train as `train` does and score `lines` with the model in the training process, which never
+    saves it: the negatives' judge needs only its probabilities, and a model of 500K buckets is
+    130 MB to write, read back and load. Returns the labels and `predict`'s probabilities."""
+    trained, probs = _train(examples, settings, keep_model=False, lines=lines)
+    return trained.labels, probs
+
+
+def _train(
+    examples: list[tuple[str, str]], settings: TrainSettings, keep_model: bool, lines: list[str] | None = None
+) -> tuple[TrainedModel, np.ndarray | None]:
     labels = tuple(sorted({label for label, _ in examples}))
     if len(labels) < 2:
         raise ValueError("training needs examples of at least two labels")
+    if lines is not None and any("\n" in line for line in lines):
+        raise ValueError("a line to predict holds a newline")
     documents = len(examples)
     examples = chunked(examples, settings.chunk_tokens)
     tokens = sum(line.count(" ") + 1 for _, line in examples)
     epochs, bucket = epochs_for(settings, len(examples)), bucket_for(settings, tokens)
     with tempfile.TemporaryDirectory(prefix="recall-train-") as tmp:
-        data_path, model_path = os.path.join(tmp, "train.txt"), os.path.join(tmp, "model.bin")
-        with open(data_path, "w", encoding="utf-8") as handle:
+        paths = {name: os.path.join(tmp, name) for name in ("train.txt", "model.bin", "lines.txt", "probs.npy")}
+        with open(paths["train.txt"], "w", encoding="utf-8") as handle:
             for label, line in examples:
                 handle.write(f"{LABEL_PREFIX}{label} {line}\n")
+        if lines is not None:
+            with open(paths["lines.txt"], "w", encoding="utf-8") as handle:
+                handle.write("\n".join(lines))
         options = dict(
             dim=settings.dim,
             wordNgrams=settings.word_ngrams,
@@ -131,35 +153,41 @@ def train(examples: list[tuple[str, str]], settings: TrainSettings) -> TrainedMo
         # call trains on fine (fasttext-numpy2 0.10.4 keeps state between calls): each training runs
         # in a fresh interpreter (`python -m pipeline.recall.model`, not multiprocessing, which would
         # re-import the caller's unguarded __main__).
-        job = json.dumps(
-            {
-                "data": data_path,
-                "model": model_path,
-                "options": options,
-                "lr": settings.lr,
-                "seed": settings.seed,
-            }
-        )
+        job = {
+            "data": paths["train.txt"],
+            "model": paths["model.bin"] if keep_model else None,
+            "lines": paths["lines.txt"] if lines is not None else None,
+            "count": len(lines or ()),
+            "probs": paths["probs.npy"],
+            "labels": labels,
+            "options": options,
+            "lr": settings.lr,
+            "seed": settings.seed,
+        }
         done = subprocess.run(
-            [sys.executable, "-m", "pipeline.recall.model", job], capture_output=True, text=True, check=False
+            [sys.executable, "-m", "pipeline.recall.model", json.dumps(job)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"fastText training failed: {done.stderr.strip()[-2000:]}")
         lr = float(done.stdout.strip().splitlines()[-1])
-        with open(model_path, "rb") as handle:
-            data = handle.read()
-    return TrainedModel(data, labels, epochs, bucket, documents, len(examples), tokens, lr)
+        data = b""
+        if keep_model:
+            with open(paths["model.bin"], "rb") as handle:
+                data = handle.read()
+        probs = np.load(paths["probs.npy"]) if lines is not None else None
+    return TrainedModel(data, labels, epochs, bucket, documents, len(examples), tokens, lr), probs
 
 
-def _train_file(data_path: str, model_path: str, options: dict, lr: float, seed: int) -> float:
-    """Train and save; on divergence retry from another seed, more gently. Returns the lr used."""
+def _train_file(data_path: str, options: dict, lr: float, seed: int):
+    """Train; on divergence retry from another seed, more gently. Returns the model and the lr used."""
     import fasttext
 
     for attempt in range(4):
         try:
-            model = fasttext.train_supervised(input=data_path, lr=lr, seed=seed + attempt, **options)
-            model.save_model(model_path)
-            return lr
+            return fasttext.train_supervised(input=data_path, lr=lr, seed=seed + attempt, **options), lr
         except RuntimeError as error:
             if "NaN" not in str(error) or attempt == 3:
                 raise
@@ -167,9 +195,17 @@ def _train_file(data_path: str, model_path: str, options: dict, lr: float, seed:
     raise AssertionError("unreachable")
 
 
-if __name__ == "__main__":  # the training subprocess of `train`
-    _job = json.loads(sys.argv[1])
-    print(_train_file(_job["data"], _job["model"], _job["options"], _job["lr"], _job["seed"]))
+def _training_job(job: dict) -> float:
+    """The training subprocess: train, then save the model and/or score the lines with it."""
+    model, lr = _train_file(job["data"], job["options"], job["lr"], job["seed"])
+    if job["model"]:
+        model.save_model(job["model"])
+    if job["lines"]:
+        with open(job["lines"], encoding="utf-8") as handle:
+            text = handle.read()
+        lines = text.split("\n") if job["count"] else []
+        np.save(job["probs"], _probabilities(model, lines, tuple(job["labels"])))
+    return lr
 
 
 @functools.lru_cache(maxsize=4)
@@ -186,7 +222,10 @@ def load(data: bytes):
 
 def predict(data: bytes, lines: list[str], labels: tuple[str, ...]) -> np.ndarray:
     """Probabilities, one row per line and one column per label (in the order of `labels`)."""
-    model = load(data)
+    return _probabilities(load(data), lines, labels)
+
+
+def _probabilities(model, lines: list[str], labels: tuple[str, ...]) -> np.ndarray:
     column = {f"{LABEL_PREFIX}{label}": i for i, label in enumerate(labels)}
     probs = np.zeros((len(lines), len(labels)), dtype=np.float64)
     if not lines:
@@ -196,3 +235,7 @@ def predict(data: bytes, lines: list[str], labels: tuple[str, ...]) -> np.ndarra
         for name, value in zip(names, values, strict=False):
             probs[row, column[name]] = value
     return np.clip(probs, 0.0, 1.0)
+
+
+if __name__ == "__main__":  # the training subprocess of `train`
+    print(_training_job(json.loads(sys.argv[1])))

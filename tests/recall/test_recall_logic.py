@@ -6,7 +6,7 @@ import pytest
 from pipeline.config import UsageError
 from pipeline.recall import batches, thresholds
 from pipeline.recall.domain_rule import DomainRuleSettings, promote
-from pipeline.recall.model import TrainSettings, bucket_for, chunked, epochs_for, predict, train
+from pipeline.recall.model import TrainSettings, bucket_for, chunked, epochs_for, predict, train, train_and_predict
 from pipeline.recall.seeds import RuleIndex, SeedRule, first_segment, parse_seeds, site_and_path
 from pipeline.recall.tokens import fasttext_lines
 
@@ -109,6 +109,22 @@ def test_two_stage_scores_are_the_gate_times_the_split():
     assert probs[0, 0] > probs[0, 1] and probs[1, 1] > probs[1, 0] and probs[2].sum() < 0.5
     with pytest.raises(ValueError, match="needs its code-against-math model"):
         batches.score_lines(lines, [batches.ModelRef(gate.data, gate.labels)])
+
+
+def test_scoring_in_the_training_process_matches_the_saved_model():
+    # the judge's shortcut must score exactly what the saved, reloaded model scores
+    examples = [("target", "def main ( ) : return x"), ("target", "theorem proof lemma integral")] * 40
+    examples += [("other", "the garden has red roses"), ("other", "our shop opens at nine")] * 40
+    settings = TrainSettings(threads=1, dim=16)
+    lines = ["def main ( ) : return x", "the garden has red roses", "", "proof lemma shop"]
+    saved = train(examples, settings)
+    labels, probs = train_and_predict(examples, settings, lines)
+    assert labels == saved.labels == ("other", "target")
+    assert probs.shape == (4, 2) and np.array_equal(probs, predict(saved.data, lines, saved.labels))
+    assert probs[0, 1] > 0.9 and probs[1, 0] > 0.9
+    assert train_and_predict(examples, settings, [])[1].shape == (0, 2)
+    with pytest.raises(ValueError, match="newline"):
+        train_and_predict(examples, settings, ["two\nlines"])
 
 
 def test_domain_rule_on_a_hand_made_table():
