@@ -237,5 +237,5 @@ def _probabilities(model, lines: list[str], labels: tuple[str, ...]) -> np.ndarr
     return np.clip(probs, 0.0, 1.0)
 
 
-if __name__ == "__main__":  # the training subprocess of `train`
+if __name__ == "__main__":  # the training subprocess of `train` and `train_and_predict`
     print(_training_job(json.loads(sys.argv[1])))
