@@ -105,7 +105,7 @@ class TrainedModel:
 
 def train(examples: list[tuple[str, str]], settings: TrainSettings) -> TrainedModel:
     """Train on (label, token line) pairs; returns the saved model's bytes."""
-    trained, _ = _train(examples, settings, keep_model=True)
+    trained, _ = _train(examples, settings)
     return trained
 
 
@@ -115,13 +115,14 @@ def train_and_predict(
     """Train as `train` does and score `lines` with the model in the training process, which never
     saves it: the negatives' judge needs only its probabilities, and a model of 500K buckets is
     130 MB to write, read back and load. Returns the labels and `predict`'s probabilities."""
-    trained, probs = _train(examples, settings, keep_model=False, lines=lines)
+    trained, probs = _train(examples, settings, lines)
     return trained.labels, probs
 
 
 def _train(
-    examples: list[tuple[str, str]], settings: TrainSettings, keep_model: bool, lines: list[str] | None = None
+    examples: list[tuple[str, str]], settings: TrainSettings, lines: list[str] | None = None
 ) -> tuple[TrainedModel, np.ndarray | None]:
+    """The model's bytes, or (with `lines`) no model and the lines' probabilities."""
     labels = tuple(sorted({label for label, _ in examples}))
     if len(labels) < 2:
         raise ValueError("training needs examples of at least two labels")
@@ -155,7 +156,7 @@ def _train(
         # re-import the caller's unguarded __main__).
         job = {
             "data": paths["train.txt"],
-            "model": paths["model.bin"] if keep_model else None,
+            "model": paths["model.bin"] if lines is None else None,
             "lines": paths["lines.txt"] if lines is not None else None,
             "count": len(lines or ()),
             "probs": paths["probs.npy"],
@@ -173,11 +174,11 @@ def _train(
         if done.returncode != 0:
             raise RuntimeError(f"fastText training failed: {done.stderr.strip()[-2000:]}")
         lr = float(done.stdout.strip().splitlines()[-1])
-        data = b""
-        if keep_model:
+        if lines is None:
             with open(paths["model.bin"], "rb") as handle:
-                data = handle.read()
-        probs = np.load(paths["probs.npy"]) if lines is not None else None
+                data, probs = handle.read(), None
+        else:
+            data, probs = b"", np.load(paths["probs.npy"])
     return TrainedModel(data, labels, epochs, bucket, documents, len(examples), tokens, lr), probs
 
 
